@@ -1,0 +1,1 @@
+//! placeholder: see the module docs once it lands.
