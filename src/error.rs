@@ -1,1 +1,197 @@
-//! placeholder
+//! The one place errors become HTTP responses.
+//!
+//! Every failure a client can see is a [`GatewayError`], rendered in OpenAI's
+//! error shape `{"error":{"message","type","param","code"}}` so SDKs raise the
+//! right exception. Messages put Japanese first, then English, and never echo
+//! a key, a prompt or a detected value. Once SSE headers are out, the same
+//! error is written as a stream event instead ([`GatewayError::to_json`]).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything that can go wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// No staff key was sent.
+    #[error("missing api key")]
+    MissingKey,
+    /// The key is not one mamori issued (or was revoked).
+    #[error("invalid api key")]
+    InvalidKey,
+    /// The key may not use this model.
+    #[error("model not allowed for this key")]
+    ModelNotAllowed(String),
+    /// An admin token is required (staff keys are refused).
+    #[error("admin token required")]
+    AdminOnly,
+    /// The body is not valid JSON (or not UTF-8).
+    #[error("malformed json: {0}")]
+    MalformedJson(String),
+    /// A required field is missing or has the wrong type.
+    #[error("invalid field {field}")]
+    InvalidField {
+        /// The field name.
+        field: &'static str,
+        /// What is wrong, in English.
+        problem: &'static str,
+    },
+    /// No such model or deployment is configured.
+    #[error("unknown model")]
+    UnknownModel(String),
+    /// No such route.
+    #[error("not found")]
+    NotFound,
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body exceeded `max_body_bytes`.
+    #[error("body too large")]
+    BodyTooLarge(usize),
+    /// The client was too slow sending its body.
+    #[error("client body timeout")]
+    ClientTimeout,
+    /// The client connection failed while the body was read.
+    #[error("client body read failed")]
+    ClientBody,
+    /// Upstream could not be reached or reset the connection.
+    #[error("upstream connection failed")]
+    UpstreamConnect,
+    /// Upstream did not answer within a configured timeout.
+    #[error("upstream timeout ({0})")]
+    UpstreamTimeout(&'static str),
+    /// Upstream answered with something that is not what the API promises.
+    #[error("upstream protocol error")]
+    UpstreamProtocol,
+    /// The gateway is shutting down or not ready.
+    #[error("unavailable")]
+    Unavailable,
+    /// A bug or an unexpected internal state: logged, never detailed to clients.
+    #[error("internal error")]
+    Internal,
+}
+
+impl GatewayError {
+    /// HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingKey | Self::InvalidKey => StatusCode::UNAUTHORIZED,
+            Self::ModelNotAllowed(_) | Self::AdminOnly => StatusCode::FORBIDDEN,
+            Self::MalformedJson(_) | Self::InvalidField { .. } => StatusCode::BAD_REQUEST,
+            Self::UnknownModel(_) | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::ClientBody => StatusCode::BAD_REQUEST,
+            Self::UpstreamConnect | Self::UpstreamProtocol => StatusCode::BAD_GATEWAY,
+            Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Low-cardinality label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MissingKey => "missing_key",
+            Self::InvalidKey => "invalid_key",
+            Self::ModelNotAllowed(_) => "model_not_allowed",
+            Self::AdminOnly => "admin_only",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidField { .. } => "invalid_field",
+            Self::UnknownModel(_) => "unknown_model",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::BodyTooLarge(_) => "body_too_large",
+            Self::ClientTimeout => "client_timeout",
+            Self::ClientBody => "client_body",
+            Self::UpstreamConnect => "upstream_connect",
+            Self::UpstreamTimeout(_) => "upstream_timeout",
+            Self::UpstreamProtocol => "upstream_protocol",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// OpenAI's `type` field.
+    fn error_type(&self) -> &'static str {
+        match self {
+            Self::MissingKey | Self::InvalidKey => "authentication_error",
+            Self::ModelNotAllowed(_) | Self::AdminOnly => "permission_error",
+            Self::UnknownModel(_) | Self::NotFound => "not_found_error",
+            Self::UpstreamConnect | Self::UpstreamTimeout(_) | Self::UpstreamProtocol => {
+                "upstream_error"
+            }
+            Self::Unavailable | Self::Internal => "server_error",
+            _ => "invalid_request_error",
+        }
+    }
+
+    /// OpenAI's `code` field.
+    fn code(&self) -> &'static str {
+        match self {
+            Self::MissingKey => "missing_api_key",
+            Self::InvalidKey => "invalid_api_key",
+            Self::ModelNotAllowed(_) => "model_not_allowed",
+            Self::UnknownModel(_) => "model_not_found",
+            other => other.kind(),
+        }
+    }
+
+    /// OpenAI's `param` field.
+    fn param(&self) -> Option<&'static str> {
+        match self {
+            Self::ModelNotAllowed(_) | Self::UnknownModel(_) => Some("model"),
+            Self::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The client-facing message, Japanese first.
+    pub fn message(&self) -> String {
+        match self {
+            Self::MissingKey => "APIキーがありません。mamori が発行したキーを Authorization: Bearer または api-key ヘッダーで送ってください。 / Missing API key: send your mamori key in the Authorization: Bearer or api-key header.".into(),
+            Self::InvalidKey => "APIキーが無効です。情報政策担当に確認してください。 / Invalid API key: ask your administrator.".into(),
+            Self::ModelNotAllowed(m) => format!("このキーではモデル「{m}」を利用できません。 / Model '{m}' is not allowed for this key."),
+            Self::AdminOnly => "この操作には管理用トークンが必要です。 / This endpoint requires an admin or auditor token.".into(),
+            Self::MalformedJson(detail) => format!("リクエスト本文が正しいJSONではありません。 / The request body is not valid JSON: {detail}"),
+            Self::InvalidField { field, problem } => format!("項目「{field}」が不正です。 / Invalid field '{field}': {problem}."),
+            Self::UnknownModel(m) => format!("モデル「{m}」は設定されていません。 / The model '{m}' does not exist or is not configured."),
+            Self::NotFound => "このURLは存在しません。 / Unknown route.".into(),
+            Self::MethodNotAllowed => "このURLではこのメソッドを利用できません。 / Method not allowed on this route.".into(),
+            Self::BodyTooLarge(max) => format!("リクエスト本文が大きすぎます（上限 {max} バイト）。 / Request body exceeds the limit of {max} bytes."),
+            Self::ClientTimeout => "リクエスト本文の受信が時間内に終わりませんでした。 / Timed out reading the request body.".into(),
+            Self::ClientBody => "リクエスト本文を読み取れませんでした。 / Could not read the request body.".into(),
+            Self::UpstreamConnect => "生成AIサービスに接続できませんでした。しばらくしてから再度お試しください。 / Could not reach the AI provider (connection failed or reset).".into(),
+            Self::UpstreamTimeout(which) => format!("生成AIサービスの応答が時間内にありませんでした。 / The AI provider did not answer in time ({which} timeout)."),
+            Self::UpstreamProtocol => "生成AIサービスの応答が不正でした。 / The AI provider sent an invalid response.".into(),
+            Self::Unavailable => "ただいま利用できません。しばらくしてから再度お試しください。 / Service temporarily unavailable.".into(),
+            Self::Internal => "内部エラーが発生しました。 / Internal error.".into(),
+        }
+    }
+
+    /// The OpenAI-shaped JSON body.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "error": {
+                "message": self.message(),
+                "type": self.error_type(),
+                "param": self.param(),
+                "code": self.code(),
+            }
+        })
+    }
+}
+
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status(), axum::Json(self.to_json())).into_response();
+        if matches!(self, Self::MissingKey | Self::InvalidKey) {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}

@@ -10,6 +10,7 @@
 //! - [`cli`]: the `mamori` command line (serve, check-config, keys, scan, logs).
 //! - [`config`]: TOML as written (`raw`) and validated, ready to use (`settings`).
 //! - [`server`]: listeners (plain and TLS), the router, graceful drain.
+//! - [`state`]: what handlers share, built once at start-up.
 //! - [`pipeline`]: one module per phase, called in order from `pipeline::handle`.
 //! - [`providers`]: upstream kinds: OpenAI, Azure OpenAI, OpenAI-compatible, built-in mock.
 //! - [`scan`]: detectors, normalisation and policies; knows nothing about HTTP.
@@ -27,4 +28,5 @@ pub mod pipeline;
 pub mod providers;
 pub mod scan;
 pub mod server;
+pub mod state;
 pub mod store;

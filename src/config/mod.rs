@@ -1,1 +1,16 @@
-//! placeholder
+//! Configuration in two steps, like ripgrep's low/high args: [`raw`] mirrors
+//! the TOML exactly (unknown keys are errors), [`settings`] validates it into
+//! the types the server uses. A bad config fails at boot, never at a request.
+
+pub mod raw;
+pub mod secret;
+pub mod settings;
+
+pub use secret::Secret;
+pub use settings::{
+    AdminRole, AdminToken, ConfigError, Limits, MockSettings, ModelRoute, ProviderKind,
+    ProviderSettings, Settings, StaffKey, Timeouts, TlsSettings,
+};
+
+/// The demo config, embedded so `mamori serve` runs with no files at all.
+pub const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");

@@ -1,0 +1,519 @@
+//! Validated settings. Every check names the file, the key and the problem so
+//! `mamori check-config` (exit 2) tells an operator exactly what to fix.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::raw::{RawConfig, RawProvider};
+use super::Secret;
+
+/// A config problem: which file, which key, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {key}: {problem}")]
+pub struct ConfigError {
+    /// The file (or `<embedded demo>`).
+    pub file: String,
+    /// The offending key, dotted (`providers[0].base_url`).
+    pub key: String,
+    /// What is wrong, without any secret value.
+    pub problem: String,
+}
+
+/// The kind of upstream a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// api.openai.com: Bearer auth, model in the body.
+    OpenAi,
+    /// Azure OpenAI: `api-key` header, deployment in the path, `api-version` query.
+    Azure,
+    /// vLLM, Ollama, LiteLLM and friends: OpenAI wire format, optional Bearer key.
+    OpenAiCompatible,
+    /// The built-in deterministic mock: no network, no key.
+    Mock,
+}
+
+impl ProviderKind {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "openai" => Some(Self::OpenAi),
+            "azure" => Some(Self::Azure),
+            "openai_compatible" => Some(Self::OpenAiCompatible),
+            "mock" => Some(Self::Mock),
+            _ => None,
+        }
+    }
+
+    /// The name used in config and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Azure => "azure",
+            Self::OpenAiCompatible => "openai_compatible",
+            Self::Mock => "mock",
+        }
+    }
+}
+
+/// Behaviour of the built-in mock provider.
+#[derive(Debug, Clone)]
+pub struct MockSettings {
+    /// Delay before the first byte.
+    pub latency: Duration,
+    /// Content chunks per streamed answer.
+    pub stream_chunks: usize,
+    /// Delay between streamed chunks.
+    pub chunk_delay: Duration,
+}
+
+/// A validated upstream provider.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// Name models refer to.
+    pub name: String,
+    /// Which wire dialect it speaks.
+    pub kind: ProviderKind,
+    /// Base URL without trailing slash (OpenAI style includes `/v1`).
+    pub base_url: String,
+    /// Credential, never printed.
+    pub api_key: Option<Secret>,
+    /// Azure `api-version`.
+    pub api_version: Option<String>,
+    /// Whether a contract (not click-through terms) covers this provider.
+    pub contracted: bool,
+    /// Mock behaviour (mock kind only).
+    pub mock: MockSettings,
+}
+
+/// A model (or Azure deployment) name callers may use and where it goes.
+#[derive(Debug, Clone)]
+pub struct ModelRoute {
+    /// The name callers send.
+    pub name: String,
+    /// Index into [`Settings::providers`].
+    pub provider: usize,
+    /// Name sent upstream (model for OpenAI kinds, deployment for Azure).
+    pub upstream_model: String,
+}
+
+/// A staff key: who it belongs to and what it may do.
+#[derive(Debug, Clone)]
+pub struct StaffKey {
+    /// User id.
+    pub user: String,
+    /// Department (課).
+    pub department: String,
+    /// SHA-256 of the key.
+    pub hash: [u8; 32],
+    /// Models this key may use; empty means every configured model.
+    pub models: Vec<String>,
+    /// Policy name.
+    pub policy: String,
+}
+
+impl StaffKey {
+    /// Whether the key may use `model`.
+    pub fn allows_model(&self, model: &str) -> bool {
+        self.models.is_empty() || self.models.iter().any(|m| m == model)
+    }
+}
+
+/// Role of an admin-API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminRole {
+    /// Read-only access to logs, stats and reports.
+    Auditor,
+    /// Auditor rights plus changes (purge, reload).
+    Admin,
+}
+
+/// An admin-API token (hash only).
+#[derive(Debug, Clone)]
+pub struct AdminToken {
+    /// Label for logs.
+    pub name: String,
+    /// What it may do.
+    pub role: AdminRole,
+    /// SHA-256 of the token.
+    pub hash: [u8; 32],
+}
+
+/// TLS listener settings.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    /// Address of the HTTPS listener.
+    pub listen: SocketAddr,
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// Request limits protecting mamori from clients.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body accepted (413 beyond, checked while reading).
+    pub max_body_bytes: usize,
+    /// Time a client has to send its request headers.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send its whole body.
+    pub body_read_timeout: Duration,
+}
+
+/// Upstream timeouts.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    /// TCP + TLS connect.
+    pub connect: Duration,
+    /// From sending the request to the response headers.
+    pub first_byte: Duration,
+    /// Whole exchange, streams included.
+    pub total: Duration,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where it came from (path or `<embedded demo>`).
+    pub source: String,
+    /// Plain HTTP listener.
+    pub listen: SocketAddr,
+    /// Optional HTTPS listener.
+    pub tls: Option<TlsSettings>,
+    /// Directory of the audit store.
+    pub data_dir: PathBuf,
+    /// How long in-flight requests get to finish on shutdown.
+    pub shutdown_grace: Duration,
+    /// Concurrent connections accepted per listener.
+    pub max_connections: usize,
+    /// Client-side limits.
+    pub limits: Limits,
+    /// Upstream timeouts.
+    pub timeouts: Timeouts,
+    /// Policy directory.
+    pub policy_dir: PathBuf,
+    /// Policy for keys that name none.
+    pub default_policy: String,
+    /// Upstreams.
+    pub providers: Vec<ProviderSettings>,
+    /// Model routes.
+    pub models: Vec<ModelRoute>,
+    /// Staff keys.
+    pub keys: Vec<StaffKey>,
+    /// Admin tokens.
+    pub admin_tokens: Vec<AdminToken>,
+}
+
+impl Settings {
+    /// Loads and validates a config file; relative paths resolve against its folder.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            key: "(file)".into(),
+            problem: format!("cannot read: {e}"),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Self::from_toml(&text, &file, &base)
+    }
+
+    /// The embedded demo config; its relative paths resolve against `base`.
+    pub fn demo(base: &Path) -> Result<Settings, ConfigError> {
+        Self::from_toml(super::DEMO_CONFIG, "<embedded demo>", base)
+    }
+
+    /// Parses and validates TOML text.
+    pub fn from_toml(text: &str, file: &str, base: &Path) -> Result<Settings, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_owned(),
+            key: "(syntax)".into(),
+            problem: e.to_string().trim().replace('\n', " "),
+        })?;
+        Validator { file, base }.validate(raw)
+    }
+
+    /// The route for a model or deployment name.
+    pub fn model(&self, name: &str) -> Option<&ModelRoute> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    base: &'a Path,
+}
+
+impl Validator<'_> {
+    fn err(&self, key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_owned(),
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+
+    fn path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn addr(&self, key: &str, s: &str) -> Result<SocketAddr, ConfigError> {
+        s.parse()
+            .map_err(|_| self.err(key, format!("'{s}' is not an address like 127.0.0.1:8080")))
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigError> {
+        let listen = self.addr("server.listen", &raw.server.listen)?;
+        let tls = match &raw.server.tls {
+            None => None,
+            Some(t) => Some(TlsSettings {
+                listen: self.addr("server.tls.listen", &t.listen)?,
+                cert: self.path(&t.cert),
+                key: self.path(&t.key),
+            }),
+        };
+        if raw.server.max_connections == 0 {
+            return Err(self.err("server.max_connections", "must be at least 1"));
+        }
+        if raw.limits.max_body_bytes == 0 {
+            return Err(self.err("limits.max_body_bytes", "must be at least 1"));
+        }
+        for (key, v) in [
+            (
+                "limits.header_read_timeout_ms",
+                raw.limits.header_read_timeout_ms,
+            ),
+            (
+                "limits.body_read_timeout_ms",
+                raw.limits.body_read_timeout_ms,
+            ),
+            ("timeouts.connect_ms", raw.timeouts.connect_ms),
+            ("timeouts.first_byte_ms", raw.timeouts.first_byte_ms),
+            ("timeouts.total_ms", raw.timeouts.total_ms),
+        ] {
+            if v == 0 {
+                return Err(self.err(key, "must be greater than 0"));
+            }
+        }
+
+        let mut providers = Vec::with_capacity(raw.providers.len());
+        let mut provider_index = HashMap::new();
+        for (i, p) in raw.providers.iter().enumerate() {
+            let settings = self.provider(i, p)?;
+            if provider_index.insert(p.name.clone(), i).is_some() {
+                return Err(self.err(
+                    format!("providers[{i}].name"),
+                    format!("duplicate provider '{}'", p.name),
+                ));
+            }
+            providers.push(settings);
+        }
+
+        let mut models = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, m) in raw.models.iter().enumerate() {
+            let key = format!("models[{i}]");
+            let Some(&provider) = provider_index.get(&m.provider) else {
+                return Err(self.err(
+                    format!("{key}.provider"),
+                    format!("no provider named '{}'", m.provider),
+                ));
+            };
+            if m.name.trim().is_empty() {
+                return Err(self.err(format!("{key}.name"), "must not be empty"));
+            }
+            let upstream_model = m.upstream_model.clone().unwrap_or_else(|| m.name.clone());
+            for name in std::iter::once(&m.name).chain(&m.aliases) {
+                if !seen.insert(name.clone()) {
+                    return Err(self.err(
+                        format!("{key}.name"),
+                        format!("model or alias '{name}' is defined twice"),
+                    ));
+                }
+                models.push(ModelRoute {
+                    name: name.clone(),
+                    provider,
+                    upstream_model: upstream_model.clone(),
+                });
+            }
+        }
+
+        let mut keys = Vec::with_capacity(raw.keys.len());
+        let mut hashes = HashSet::new();
+        for (i, k) in raw.keys.iter().enumerate() {
+            let key = format!("keys[{i}]");
+            if k.disabled {
+                continue;
+            }
+            if k.user.trim().is_empty() {
+                return Err(self.err(format!("{key}.user"), "must not be empty"));
+            }
+            if k.department.trim().is_empty() {
+                return Err(self.err(format!("{key}.department"), "must not be empty"));
+            }
+            let hash = parse_hash(&k.hash).ok_or_else(|| {
+                self.err(
+                    format!("{key}.hash"),
+                    "must be \"sha256:\" followed by 64 hex digits (see `mamori keys new`)",
+                )
+            })?;
+            if !hashes.insert(hash) {
+                return Err(self.err(format!("{key}.hash"), "the same key is configured twice"));
+            }
+            for (j, m) in k.models.iter().enumerate() {
+                if !seen.contains(m) {
+                    return Err(self.err(
+                        format!("{key}.models[{j}]"),
+                        format!("no model named '{m}'"),
+                    ));
+                }
+            }
+            keys.push(StaffKey {
+                user: k.user.clone(),
+                department: k.department.clone(),
+                hash,
+                models: k.models.clone(),
+                policy: k
+                    .policy
+                    .clone()
+                    .unwrap_or_else(|| raw.policies.default.clone()),
+            });
+        }
+
+        let mut admin_tokens = Vec::with_capacity(raw.admin_tokens.len());
+        for (i, t) in raw.admin_tokens.iter().enumerate() {
+            let key = format!("admin_tokens[{i}]");
+            let role = match t.role.as_str() {
+                "auditor" => AdminRole::Auditor,
+                "admin" => AdminRole::Admin,
+                other => {
+                    return Err(self.err(
+                        format!("{key}.role"),
+                        format!("'{other}' is not auditor or admin"),
+                    ))
+                }
+            };
+            let hash = parse_hash(&t.hash).ok_or_else(|| {
+                self.err(
+                    format!("{key}.hash"),
+                    "must be \"sha256:\" followed by 64 hex digits",
+                )
+            })?;
+            if !hashes.insert(hash) {
+                return Err(self.err(
+                    format!("{key}.hash"),
+                    "this token is also configured as another key",
+                ));
+            }
+            admin_tokens.push(AdminToken {
+                name: t.name.clone(),
+                role,
+                hash,
+            });
+        }
+
+        Ok(Settings {
+            source: self.file.to_owned(),
+            listen,
+            tls,
+            data_dir: self.path(&raw.server.data_dir),
+            shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_secs),
+            max_connections: raw.server.max_connections,
+            limits: Limits {
+                max_body_bytes: raw.limits.max_body_bytes,
+                header_read_timeout: Duration::from_millis(raw.limits.header_read_timeout_ms),
+                body_read_timeout: Duration::from_millis(raw.limits.body_read_timeout_ms),
+            },
+            timeouts: Timeouts {
+                connect: Duration::from_millis(raw.timeouts.connect_ms),
+                first_byte: Duration::from_millis(raw.timeouts.first_byte_ms),
+                total: Duration::from_millis(raw.timeouts.total_ms),
+            },
+            policy_dir: self.path(&raw.policies.dir),
+            default_policy: raw.policies.default,
+            providers,
+            models,
+            keys,
+            admin_tokens,
+        })
+    }
+
+    fn provider(&self, i: usize, p: &RawProvider) -> Result<ProviderSettings, ConfigError> {
+        let key = format!("providers[{i}]");
+        let kind = ProviderKind::parse(&p.kind).ok_or_else(|| {
+            self.err(
+                format!("{key}.kind"),
+                format!(
+                    "'{}' is not one of openai, azure, openai_compatible, mock",
+                    p.kind
+                ),
+            )
+        })?;
+        let base_url = match (kind, &p.base_url) {
+            (ProviderKind::Mock, _) => String::new(),
+            (ProviderKind::OpenAi, None) => "https://api.openai.com/v1".to_owned(),
+            (_, None) => {
+                return Err(self.err(format!("{key}.base_url"), "required for this provider kind"))
+            }
+            (_, Some(u)) => {
+                let parsed = reqwest::Url::parse(u)
+                    .map_err(|e| self.err(format!("{key}.base_url"), format!("not a URL: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+                    return Err(self.err(
+                        format!("{key}.base_url"),
+                        "must be an http:// or https:// URL",
+                    ));
+                }
+                u.trim_end_matches('/').to_owned()
+            }
+        };
+        let api_key = match &p.api_key {
+            None => None,
+            Some(spec) => Some(
+                Secret::resolve(spec)
+                    .map_err(|problem| self.err(format!("{key}.api_key"), problem))?,
+            ),
+        };
+        if matches!(kind, ProviderKind::OpenAi | ProviderKind::Azure) && api_key.is_none() {
+            return Err(self.err(
+                format!("{key}.api_key"),
+                "required for this provider kind (use \"env:VAR\")",
+            ));
+        }
+        if kind == ProviderKind::Azure && p.api_version.is_none() {
+            return Err(self.err(
+                format!("{key}.api_version"),
+                "required for azure (e.g. \"2024-10-21\")",
+            ));
+        }
+        let stream_chunks = p.stream_chunks.unwrap_or(8);
+        if stream_chunks == 0 {
+            return Err(self.err(format!("{key}.stream_chunks"), "must be at least 1"));
+        }
+        Ok(ProviderSettings {
+            name: p.name.clone(),
+            kind,
+            base_url,
+            api_key,
+            api_version: p.api_version.clone(),
+            contracted: p.contracted,
+            mock: MockSettings {
+                latency: Duration::from_millis(p.latency_ms),
+                stream_chunks,
+                chunk_delay: Duration::from_millis(p.chunk_delay_ms),
+            },
+        })
+    }
+}
+
+/// Parses `sha256:<64 hex>` (or bare hex) into a digest.
+pub fn parse_hash(s: &str) -> Option<[u8; 32]> {
+    let hex_part = s.strip_prefix("sha256:").unwrap_or(s);
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut out).ok()?;
+    Some(out)
+}
