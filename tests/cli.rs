@@ -146,7 +146,10 @@ fn serve_runs_the_embedded_demo_and_exits_0_on_sigterm() {
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    assert!(resp.contains("\"content\":\"demo\""), "{resp}");
+    assert!(
+        resp.contains("\"content\":\"demo\\n\\n※この回答は生成AI"),
+        "{resp}"
+    );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -110,6 +110,43 @@ pub struct StaffKey {
     pub models: Vec<String>,
     /// Policy name.
     pub policy: String,
+    /// Where the visible notice goes for this key.
+    pub notice: NoticePosition,
+    /// Public use (Q16): consent required, trial-stage notice added.
+    pub public: bool,
+}
+
+/// Where the visible "AI generated" notice goes in text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticePosition {
+    /// After the answer.
+    Suffix,
+    /// Before the answer.
+    Prefix,
+    /// Header only.
+    None,
+}
+
+impl NoticePosition {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "suffix" => Some(Self::Suffix),
+            "prefix" => Some(Self::Prefix),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// The notice texts.
+#[derive(Debug, Clone)]
+pub struct NoticeSettings {
+    /// Default position.
+    pub position: NoticePosition,
+    /// Notice text (lines joined).
+    pub text: String,
+    /// Notice text for public keys (trial-stage lines added).
+    pub public_text: String,
 }
 
 impl StaffKey {
@@ -203,6 +240,8 @@ pub struct Settings {
     pub keys: Vec<StaffKey>,
     /// Admin tokens.
     pub admin_tokens: Vec<AdminToken>,
+    /// The "AI generated" notice.
+    pub notice: NoticeSettings,
 }
 
 impl Settings {
@@ -342,6 +381,33 @@ impl Validator<'_> {
             }
         }
 
+        let default_position = NoticePosition::parse(&raw.notice.position).ok_or_else(|| {
+            self.err(
+                "notice.position",
+                format!("'{}' is not suffix, prefix or none", raw.notice.position),
+            )
+        })?;
+        if raw.notice.lines.iter().all(|l| l.trim().is_empty()) {
+            return Err(self.err(
+                "notice.lines",
+                "must contain the notice text (Q11 disclosure)",
+            ));
+        }
+        let text = raw.notice.lines.join("\n");
+        let public_text = raw
+            .notice
+            .lines
+            .iter()
+            .chain(&raw.notice.trial_lines)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let notice = NoticeSettings {
+            position: default_position,
+            text,
+            public_text,
+        };
+
         let mut keys = Vec::with_capacity(raw.keys.len());
         let mut hashes = HashSet::new();
         for (i, k) in raw.keys.iter().enumerate() {
@@ -381,6 +447,16 @@ impl Validator<'_> {
                     .policy
                     .clone()
                     .unwrap_or_else(|| raw.policies.default.clone()),
+                notice: match &k.notice {
+                    None => default_position,
+                    Some(p) => NoticePosition::parse(p).ok_or_else(|| {
+                        self.err(
+                            format!("{key}.notice"),
+                            format!("'{p}' is not suffix, prefix or none"),
+                        )
+                    })?,
+                },
+                public: k.public,
             });
         }
 
@@ -439,6 +515,7 @@ impl Validator<'_> {
             models,
             keys,
             admin_tokens,
+            notice,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod forward;
 pub mod parse;
 pub mod plan;
 pub mod respond;
+pub mod stamp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::HeaderMap;
 
 use crate::error::GatewayError;
@@ -83,13 +85,30 @@ async fn run(
         .get(plan.route.provider)
         .ok_or(GatewayError::Internal)?;
     let deadline = meta.received + settings.timeouts.total;
+    let notice = stamp::notice_for(settings, &caller, &req);
+    let strip_usage = stamp::request_stream_usage(&mut req);
     // 5. forward
-    let mut upstream = forward::forward(provider, &plan, &mut req, false).await?;
-    // 6. respond
+    let mut upstream = forward::forward(provider, &plan, &mut req, strip_usage).await?;
+    // 6. scan and stamp the response
     if upstream.is_sse && upstream.status.is_success() {
-        return Ok(respond::stream(upstream, deadline, |_outcome| async {}));
+        let stamper = stamp::StreamStamper::new(op, notice, strip_usage);
+        return Ok(respond::stream(
+            upstream,
+            deadline,
+            stamper,
+            |_outcome, _facts| async {},
+        ));
     }
     let body = respond::read_whole(&mut upstream, deadline).await?;
+    if !upstream.status.is_success() {
+        return Ok(respond::whole(
+            upstream.status,
+            upstream.content_type.take(),
+            body,
+        ));
+    }
+    let (stamped, _facts) = stamp::stamp_whole(op, &body, notice.as_ref());
+    let body = stamped.map(Bytes::from).unwrap_or(body);
     Ok(respond::whole(
         upstream.status,
         upstream.content_type.take(),

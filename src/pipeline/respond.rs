@@ -21,6 +21,7 @@ use futures_util::{stream, StreamExt};
 use http::{HeaderValue, StatusCode};
 use tokio::sync::mpsc;
 
+use super::stamp::{AnswerFacts, SseEvent, StreamStamper};
 use crate::error::GatewayError;
 use crate::providers::UpstreamResponse;
 
@@ -77,13 +78,17 @@ pub struct StreamOutcome {
     pub client_gone: bool,
 }
 
-/// Relays an upstream SSE stream event by event.
+/// Relays an upstream SSE stream event by event through the stamper.
 ///
-/// `on_end` runs once the stream is over (whatever ended it) and before the
-/// final frame is released to the client.
-pub fn stream<F, Fut>(up: UpstreamResponse, deadline: Instant, on_end: F) -> Response
+/// `on_end` runs once the stream is over, whatever ended it.
+pub fn stream<F, Fut>(
+    up: UpstreamResponse,
+    deadline: Instant,
+    mut stamper: StreamStamper,
+    on_end: F,
+) -> Response
 where
-    F: FnOnce(StreamOutcome) -> Fut + Send + 'static,
+    F: FnOnce(StreamOutcome, AnswerFacts) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     let (tx, rx) = mpsc::channel::<Event>(STREAM_BUFFER);
@@ -101,7 +106,16 @@ where
                         .await;
                     break;
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    // EOF without [DONE]: still close open choices with the notice.
+                    for ev in stamper.finish() {
+                        if tx.send(to_axum(&ev)).await.is_err() {
+                            outcome.client_gone = true;
+                            break;
+                        }
+                    }
+                    break;
+                }
                 Ok(Some(Err(e))) => {
                     tracing::warn!(error = %e, "upstream stream ended with an error");
                     let err = GatewayError::UpstreamConnect;
@@ -112,14 +126,29 @@ where
                 Ok(Some(Ok(ev))) => ev,
             };
             outcome.events += 1;
-            if tx.send(relay_event(&event)).await.is_err() {
+            let incoming = SseEvent {
+                event: if event.event == "message" {
+                    String::new()
+                } else {
+                    event.event
+                },
+                data: event.data,
+            };
+            let mut gone = false;
+            for ev in stamper.on_event(incoming) {
+                if tx.send(to_axum(&ev)).await.is_err() {
+                    gone = true;
+                    break;
+                }
+            }
+            if gone {
                 outcome.client_gone = true;
                 // Keep nothing more from upstream: dropping `events` closes the connection.
                 break;
             }
         }
         drop(events);
-        on_end(outcome).await;
+        on_end(outcome, stamper.into_facts()).await;
     });
     let body = stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx))
@@ -133,21 +162,16 @@ where
     resp
 }
 
-/// Re-emits an upstream event as it was.
-fn relay_event(ev: &eventsource_stream::Event) -> Event {
-    let mut out = Event::default().data(&ev.data);
-    // axum refuses (panics on) CR, LF and NUL in these fields; the parser never
-    // yields CR/LF there, and a field with NUL is dropped as the SSE spec says.
-    if !ev.event.is_empty() && ev.event != "message" && is_field_safe(&ev.event) {
-        out = out.event(&ev.event);
+/// Frames an event for the client.
+fn to_axum(ev: &SseEvent) -> Event {
+    let out = Event::default().data(&ev.data);
+    // axum refuses (panics on) CR and LF in the event name; the parser never
+    // yields them there, and such a name is dropped rather than trusted.
+    if !ev.event.is_empty() && is_field_safe(&ev.event) {
+        out.event(&ev.event)
+    } else {
+        out
     }
-    if !ev.id.is_empty() && is_field_safe(&ev.id) {
-        out = out.id(&ev.id);
-    }
-    if let Some(retry) = ev.retry {
-        out = out.retry(retry);
-    }
-    out
 }
 
 fn is_field_safe(s: &str) -> bool {

@@ -160,6 +160,16 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         });
         return sse(Body::from_stream(s));
     }
+    if text == "tool" && !stream {
+        return axum::Json(json!({
+            "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":\"x\"}"}}
+            ]}, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6},
+        }))
+        .into_response();
+    }
     if !stream {
         return axum::Json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": model,
@@ -179,11 +189,26 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     } else {
         Duration::ZERO
     };
-    let frames: Vec<String> = pieces
-        .iter()
-        .map(|p| chunk(&model, p))
-        .chain([finish(&model), "data: [DONE]\n\n".to_owned()])
-        .collect();
+    let include_usage = json
+        .pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut frames: Vec<String> = if text == "tool" {
+        vec![tool_chunk(&model, "{\"q\":"), tool_chunk(&model, "\"x\"}")]
+    } else {
+        pieces.iter().map(|p| chunk(&model, p)).collect()
+    };
+    frames.push(if text == "tool" {
+        finish_with(&model, "tool_calls")
+    } else {
+        finish(&model)
+    });
+    if include_usage {
+        let v = json!({"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1, "model": model,
+            "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}});
+        frames.push(format!("data: {v}\n\n"));
+    }
+    frames.push("data: [DONE]\n\n".to_owned());
     let n = frames.len();
     let s = stream::unfold(
         (0usize, frames, shared.clone()),
@@ -221,8 +246,18 @@ fn chunk(model: &str, piece: &str) -> String {
 }
 
 fn finish(model: &str) -> String {
+    finish_with(model, "stop")
+}
+
+fn finish_with(model: &str, reason: &str) -> String {
     let v = json!({"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1, "model": model,
-        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+        "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]});
+    format!("data: {v}\n\n")
+}
+
+fn tool_chunk(model: &str, args: &str) -> String {
+    let v = json!({"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1, "model": model,
+        "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": args}}]}, "finish_reason": null}]});
     format!("data: {v}\n\n")
 }
 
