@@ -38,10 +38,13 @@ use crate::state::AppState;
 /// Header carrying the request id (a ULID, also the audit record id).
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Builds the router with every route mamori answers.
+/// Builds the main router; /metrics is on it unless an admin listener is configured.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/v1/chat/completions", post(openai_chat))
+    let mut r = Router::new();
+    if state.settings.admin_listen.is_none() {
+        r = r.route("/metrics", get(metrics));
+    }
+    r.route("/v1/chat/completions", post(openai_chat))
         .route("/v1/completions", post(openai_completions))
         .route("/v1/embeddings", post(openai_embeddings))
         .route("/v1/responses", post(openai_responses))
@@ -171,6 +174,26 @@ async fn models(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response 
     pipeline::list_models(s, headers).await
 }
 
+/// The admin listener's router: metrics and health, away from staff traffic.
+pub fn admin_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { GatewayError::NotFound })
+        .method_not_allowed_fallback(|| async { GatewayError::MethodNotAllowed })
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+    (
+        [(http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
 async fn healthz() -> Response {
     axum::Json(serde_json::json!({"status": "ok"})).into_response()
 }
@@ -195,6 +218,8 @@ pub struct Listener {
     pub tcp: TcpListener,
     /// TLS acceptor for HTTPS listeners.
     pub tls: Option<TlsAcceptor>,
+    /// Serves the admin router instead of the main one.
+    pub admin: bool,
 }
 
 /// Why TLS could not be set up.
@@ -250,6 +275,7 @@ pub async fn serve(
         vec![Listener {
             tcp: listener,
             tls: None,
+            admin: false,
         }],
         state,
         shutdown,
@@ -264,6 +290,7 @@ pub async fn serve_all(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let app = router(state.clone());
+    let admin_app = admin_router(state.clone());
     let graceful = Arc::new(GracefulShutdown::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let conn = ConnSettings {
@@ -272,9 +299,14 @@ pub async fn serve_all(
     };
     let mut loops = Vec::new();
     for l in listeners {
+        let router = if l.admin {
+            admin_app.clone()
+        } else {
+            app.clone()
+        };
         loops.push(tokio::spawn(accept_loop(
             l,
-            app.clone(),
+            router,
             conn.clone(),
             graceful.clone(),
             stop_rx.clone(),

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::metrics::{LabelBounds, Metrics, MetricsError};
 use crate::pipeline::auth::KeyIndex;
 use crate::providers::Provider;
 
@@ -17,6 +18,8 @@ pub struct AppState {
     pub providers: Vec<Provider>,
     /// Provider index by name.
     pub provider_by_name: HashMap<String, usize>,
+    /// Prometheus collectors.
+    pub metrics: Metrics,
 }
 
 /// Why the state could not be built.
@@ -30,6 +33,9 @@ pub enum StateError {
         /// Cause.
         source: reqwest::Error,
     },
+    /// The metrics registry could not be built.
+    #[error("metrics: {0}")]
+    Metrics(#[from] MetricsError),
 }
 
 impl AppState {
@@ -47,7 +53,13 @@ impl AppState {
             provider_by_name.insert(p.name.clone(), i);
             providers.push(provider);
         }
+        let bounds = LabelBounds::new()
+            .with_models(settings.models.iter().map(|m| m.name.clone()))
+            .with_departments(settings.keys.iter().map(|k| k.department.clone()))
+            .with_providers(settings.providers.iter().map(|p| p.name.clone()));
+        let metrics = Metrics::new(settings.per_user_metrics)?.with_label_bounds(bounds);
         Ok(AppState {
+            metrics,
             keys: KeyIndex::new(&settings.keys, &settings.admin_tokens),
             settings: Arc::new(settings),
             providers,

@@ -33,6 +33,7 @@ async fn tls_listener_serves_model_requests() {
         vec![Listener {
             tcp,
             tls: Some(acceptor),
+            admin: false,
         }],
         state,
         async {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
+use crate::metrics::logging::{init_tracing, LogFormat};
 use crate::server::{self, Listener};
 use crate::state::AppState;
 
@@ -85,6 +86,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     listeners.push(Listener {
         tcp: plain,
         tls: None,
+        admin: false,
     });
     let mut tls_addr = None;
     if let Some(tls) = &settings.tls {
@@ -96,6 +98,19 @@ async fn serve(settings: Settings) -> Result<(), String> {
         listeners.push(Listener {
             tcp: l,
             tls: Some(acceptor),
+            admin: false,
+        });
+    }
+    let mut admin_addr = None;
+    if let Some(addr) = settings.admin_listen {
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        admin_addr = Some(l.local_addr().map_err(|e| e.to_string())?);
+        listeners.push(Listener {
+            tcp: l,
+            tls: None,
+            admin: true,
         });
     }
     let source = settings.source.clone();
@@ -104,6 +119,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
     println!("mamori listening on http://{plain_addr}");
     if let Some(a) = tls_addr {
         println!("mamori listening on https://{a}");
+    }
+    if let Some(a) = admin_addr {
+        println!("mamori admin listening on http://{a}");
     }
     tracing::info!(config = %source, http = %plain_addr, "mamori started");
     server::serve_all(listeners, state, shutdown_signal())
@@ -134,14 +152,9 @@ async fn shutdown_signal() {
 }
 
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let format = format.parse().unwrap_or(LogFormat::Pretty);
+    let filter = std::env::var("MAMORI_LOG").unwrap_or_default();
+    if let Err(e) = init_tracing(format, &filter) {
+        eprintln!("mamori: logging: {e}");
+    }
 }

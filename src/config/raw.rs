@@ -84,6 +84,11 @@ pub struct RawServer {
     pub shutdown_grace_secs: u64,
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Separate listener for /metrics and /admin (not exposed to staff).
+    pub admin_listen: Option<String>,
+    /// Per-user metric labels (unbounded cardinality: off by default).
+    #[serde(default)]
+    pub per_user_metrics: bool,
 }
 
 impl Default for RawServer {
@@ -94,6 +99,8 @@ impl Default for RawServer {
             data_dir: default_data_dir(),
             shutdown_grace_secs: default_shutdown_grace_secs(),
             max_connections: default_max_connections(),
+            admin_listen: None,
+            per_user_metrics: false,
         }
     }
 }

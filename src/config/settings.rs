@@ -224,6 +224,10 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Concurrent connections accepted per listener.
     pub max_connections: usize,
+    /// Separate listener for /metrics and /admin; when set they leave the main listener.
+    pub admin_listen: Option<SocketAddr>,
+    /// Per-user metric labels.
+    pub per_user_metrics: bool,
     /// Client-side limits.
     pub limits: Limits,
     /// Upstream timeouts.
@@ -499,6 +503,11 @@ impl Validator<'_> {
             data_dir: self.path(&raw.server.data_dir),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_secs),
             max_connections: raw.server.max_connections,
+            admin_listen: match &raw.server.admin_listen {
+                None => None,
+                Some(a) => Some(self.addr("server.admin_listen", a)?),
+            },
+            per_user_metrics: raw.server.per_user_metrics,
             limits: Limits {
                 max_body_bytes: raw.limits.max_body_bytes,
                 header_read_timeout: Duration::from_millis(raw.limits.header_read_timeout_ms),

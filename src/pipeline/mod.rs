@@ -1,15 +1,20 @@
 //! The request pipeline: one module per phase, called in order by [`handle`].
 //!
-//! authenticate → resolve use plan → parse → scan request → forward →
-//! scan and stamp response → log → metrics
+//! authenticate ([`auth`]) → resolve use plan ([`plan`]) → parse ([`parse`]) →
+//! scan request → forward ([`forward`]) → scan and stamp response ([`stamp`],
+//! [`respond`]) → log → metrics ([`metrics`])
 //!
 //! Each phase is a plain function with a narrow typed input and output
 //! ([`auth::Caller`], [`plan::UsePlan`], [`parse::ParsedRequest`],
 //! [`crate::providers::UpstreamResponse`]); there is no shared mutable bag,
 //! and no phase has a do-nothing default that could let a request through.
+//! What the log and metrics phases need is gathered in one [`Exchange`] as the
+//! phases run; they run for every request, answered or refused, and for a
+//! stream only once the stream is over.
 
 pub mod auth;
 pub mod forward;
+pub mod metrics;
 pub mod parse;
 pub mod plan;
 pub mod respond;
@@ -17,7 +22,7 @@ pub mod stamp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -40,6 +45,140 @@ pub struct RequestMeta {
     pub received: Instant,
 }
 
+/// What the scan phase decided for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verdict {
+    /// Nothing to act on.
+    #[default]
+    Allowed,
+    /// Forwarded with a warning header.
+    Warned,
+    /// Forwarded with values replaced by placeholders.
+    Masked,
+    /// Refused.
+    Blocked,
+}
+
+impl Verdict {
+    /// The `verdict` label of `mamori_requests_total`.
+    pub fn metric_label(self, failed: bool) -> &'static str {
+        match self {
+            Self::Blocked => "block",
+            _ if failed => "error",
+            Self::Allowed => "allow",
+            Self::Warned => "warn",
+            Self::Masked => "mask",
+        }
+    }
+}
+
+/// Everything the log and metrics phases need about one exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    /// Request id (ULID).
+    pub request_id: String,
+    /// Arrival time.
+    pub received: Instant,
+    /// Client address.
+    pub client: Option<SocketAddr>,
+    /// Client `user-agent`.
+    pub user_agent: Option<String>,
+    /// Route label (`openai.chat`, `azure.embeddings`, …).
+    pub route: &'static str,
+    /// Operation.
+    pub op: Operation,
+    /// Authenticated user.
+    pub user: Option<String>,
+    /// Their department.
+    pub department: Option<String>,
+    /// Model or deployment asked for.
+    pub model: Option<String>,
+    /// Provider name the request went to.
+    pub provider: Option<String>,
+    /// `"stream": true`.
+    pub stream: bool,
+    /// Status sent to the client.
+    pub status: u16,
+    /// Scan verdict.
+    pub verdict: Verdict,
+    /// Error kind, if the exchange failed.
+    pub error: Option<&'static str>,
+    /// Authentication failure reason (metrics label).
+    pub auth_failure: Option<&'static str>,
+    /// Upstream failure kind (metrics label).
+    pub upstream_failure: Option<&'static str>,
+    /// Why it was blocked (metrics label).
+    pub blocked_reason: Option<&'static str>,
+    /// Upstream status.
+    pub upstream_status: Option<u16>,
+    /// Time spent upstream.
+    pub upstream_elapsed: Option<Duration>,
+    /// Time to the first byte sent to the client.
+    pub ttfb: Option<Duration>,
+    /// Output, usage and notice facts.
+    pub answer: stamp::AnswerFacts,
+    /// Whether the exchange reached the scan phase (only those are audited).
+    pub scanned: bool,
+}
+
+impl Exchange {
+    fn new(meta: &RequestMeta, op: Operation, style: &RouteStyle, headers: &HeaderMap) -> Self {
+        Self {
+            request_id: meta.request_id.clone(),
+            received: meta.received,
+            client: meta.client,
+            user_agent: headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect()),
+            route: style.label(op),
+            op,
+            user: None,
+            department: None,
+            model: None,
+            provider: None,
+            stream: false,
+            status: 200,
+            verdict: Verdict::Allowed,
+            error: None,
+            auth_failure: None,
+            upstream_failure: None,
+            blocked_reason: None,
+            upstream_status: None,
+            upstream_elapsed: None,
+            ttfb: None,
+            answer: stamp::AnswerFacts::default(),
+            scanned: false,
+        }
+    }
+
+    fn fail(&mut self, err: &GatewayError) {
+        self.status = err.status().as_u16();
+        self.error = Some(err.kind());
+        match err {
+            GatewayError::MissingKey
+            | GatewayError::InvalidKey
+            | GatewayError::ModelNotAllowed(_) => {
+                self.auth_failure = Some(err.kind());
+            }
+            GatewayError::UpstreamConnect | GatewayError::UpstreamProtocol => {
+                self.upstream_failure = Some(if self.stream && self.ttfb.is_some() {
+                    "reset"
+                } else {
+                    "connect"
+                });
+            }
+            GatewayError::UpstreamTimeout(_) => self.upstream_failure = Some("timeout"),
+            _ => {}
+        }
+    }
+}
+
+/// The log and metrics phases, run once per exchange.
+async fn finish(state: &AppState, ex: Exchange) {
+    metrics::record(&state.metrics, &ex);
+}
+
 /// Runs a model request through every phase and returns the response.
 pub async fn handle(
     state: Arc<AppState>,
@@ -49,26 +188,43 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match run(&state, &meta, op, style, &headers, body).await {
+    let mut slot = Some(Exchange::new(&meta, op, &style, &headers));
+    let result = run(&state, &meta, &mut slot, op, style, &headers, body).await;
+    let Some(mut ex) = slot else {
+        // A stream took the exchange; it finishes it when it ends.
+        return result.unwrap_or_else(IntoResponse::into_response);
+    };
+    let resp = match result {
         Ok(resp) => resp,
         Err(err) => {
             tracing::info!(request_id = %meta.request_id, kind = err.kind(), status = err.status().as_u16(), "request refused");
+            ex.fail(&err);
             err.into_response()
         }
+    };
+    ex.status = resp.status().as_u16();
+    if ex.ttfb.is_none() {
+        ex.ttfb = Some(ex.received.elapsed());
     }
+    finish(&state, ex).await;
+    resp
 }
 
 async fn run(
     state: &Arc<AppState>,
     meta: &RequestMeta,
+    slot: &mut Option<Exchange>,
     op: Operation,
     style: RouteStyle,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, GatewayError> {
     let settings = &state.settings;
+    let ex = slot.as_mut().ok_or(GatewayError::Internal)?;
     // 1. authenticate (before reading a byte of body from an unknown caller)
     let caller = state.keys.staff(headers)?;
+    ex.user = Some(caller.user().to_owned());
+    ex.department = Some(caller.department().to_owned());
     // 3. parse (the model name is needed to resolve the plan)
     let raw = parse::read_body(
         headers,
@@ -78,36 +234,75 @@ async fn run(
     )
     .await?;
     let mut req = parse::parse(op, &style, raw)?;
+    ex.model = Some(req.model.clone());
+    ex.stream = req.stream;
     // 2. resolve the use plan
     let plan = plan::resolve(settings, &caller, &req.model)?;
     let provider = state
         .providers
         .get(plan.route.provider)
         .ok_or(GatewayError::Internal)?;
+    ex.provider = Some(provider.settings().name.clone());
     let deadline = meta.received + settings.timeouts.total;
+    // 4. scan the request
+    ex.scanned = true;
     let notice = stamp::notice_for(settings, &caller, &req);
     let strip_usage = stamp::request_stream_usage(&mut req);
     // 5. forward
-    let mut upstream = forward::forward(provider, &plan, &mut req, strip_usage).await?;
+    let upstream_started = Instant::now();
+    let sent = forward::forward(provider, &plan, &mut req, strip_usage).await;
+    let mut upstream = match sent {
+        Ok(u) => u,
+        Err(e) => {
+            ex.upstream_elapsed = Some(upstream_started.elapsed());
+            return Err(e);
+        }
+    };
+    ex.upstream_status = Some(upstream.status.as_u16());
     // 6. scan and stamp the response
     if upstream.is_sse && upstream.status.is_success() {
         let stamper = stamp::StreamStamper::new(op, notice, strip_usage);
+        let mut ex = slot.take().ok_or(GatewayError::Internal)?;
+        let state = state.clone();
+        let active = crate::metrics::events::StreamStarted.emit(&state.metrics);
         return Ok(respond::stream(
             upstream,
             deadline,
             stamper,
-            |_outcome, _facts| async {},
+            move |outcome, facts| async move {
+                let _active = active;
+                ex.upstream_elapsed = Some(upstream_started.elapsed());
+                ex.ttfb = outcome.first_event.map(|t| t.duration_since(ex.received));
+                ex.answer = facts;
+                if let Some(kind) = outcome.error {
+                    ex.error = Some(kind);
+                    ex.upstream_failure = Some(if kind == "upstream_timeout" {
+                        "timeout"
+                    } else {
+                        "reset"
+                    });
+                }
+                finish(&state, ex).await;
+            },
         ));
     }
-    let body = respond::read_whole(&mut upstream, deadline).await?;
+    let body = respond::read_whole(&mut upstream, deadline).await;
+    ex.upstream_elapsed = Some(upstream_started.elapsed());
+    let body = body?;
     if !upstream.status.is_success() {
+        ex.upstream_failure = Some(if upstream.status.is_server_error() {
+            "status_5xx"
+        } else {
+            "status_4xx"
+        });
         return Ok(respond::whole(
             upstream.status,
             upstream.content_type.take(),
             body,
         ));
     }
-    let (stamped, _facts) = stamp::stamp_whole(op, &body, notice.as_ref());
+    let (stamped, facts) = stamp::stamp_whole(op, &body, notice.as_ref());
+    ex.answer = facts;
     let body = stamped.map(Bytes::from).unwrap_or(body);
     Ok(respond::whole(
         upstream.status,
@@ -120,7 +315,10 @@ async fn run(
 pub async fn list_models(state: Arc<AppState>, headers: HeaderMap) -> Response {
     let caller = match state.keys.staff(&headers) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            crate::metrics::events::AuthFailed { reason: e.kind() }.emit(&state.metrics);
+            return e.into_response();
+        }
     };
     let data: Vec<_> = state
         .settings

@@ -76,6 +76,8 @@ pub struct StreamOutcome {
     pub error: Option<&'static str>,
     /// Whether the client went away before the end.
     pub client_gone: bool,
+    /// When the first event was handed to the client.
+    pub first_event: Option<Instant>,
 }
 
 /// Relays an upstream SSE stream event by event through the stamper.
@@ -95,6 +97,7 @@ where
     let status = up.status;
     tokio::spawn(async move {
         let mut outcome = StreamOutcome::default();
+        let mut done: Option<SseEvent> = None;
         let mut events = up.body.eventsource();
         loop {
             let next = tokio::time::timeout_at(deadline.into(), events.next()).await;
@@ -136,10 +139,16 @@ where
             };
             let mut gone = false;
             for ev in stamper.on_event(incoming) {
+                if ev.data == "[DONE]" {
+                    // Released only after the exchange is logged (strict durability).
+                    done = Some(ev);
+                    continue;
+                }
                 if tx.send(to_axum(&ev)).await.is_err() {
                     gone = true;
                     break;
                 }
+                outcome.first_event.get_or_insert_with(Instant::now);
             }
             if gone {
                 outcome.client_gone = true;
@@ -148,7 +157,11 @@ where
             }
         }
         drop(events);
+        let gone = outcome.client_gone;
         on_end(outcome, stamper.into_facts()).await;
+        if let (Some(ev), false) = (done, gone) {
+            let _ = tx.send(to_axum(&ev)).await;
+        }
     });
     let body = stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx))
