@@ -25,6 +25,11 @@
 //! words = ["さくら計画"]                 # and/or inline
 //! case_sensitive = false
 //!
+//! [[escalate]]                          # raise the action for particular values of a type
+//! type = "confidential_marker"
+//! values = ["機密性3", "極秘"]
+//! action = "block"
+//!
 //! [[regex]]                             # custom regex
 //! name = "employee_id"
 //! group = "pii"
@@ -142,6 +147,19 @@ pub struct Policy {
     custom: CustomMatchers,
     placeholder: PlaceholderFormat,
     restore_masked: bool,
+    escalations: Vec<Escalation>,
+}
+
+/// Raises the action of findings of one type whose normalised text is one of `values`.
+struct Escalation {
+    type_name: String,
+    values: HashSet<String>,
+    action: Pair,
+}
+
+/// The comparable form of a finding's text: normalised, without whitespace.
+fn value_key(s: &str) -> String {
+    normalize(s).text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 impl std::fmt::Debug for Policy {
@@ -229,7 +247,7 @@ impl Policy {
     fn build(default_name: &str, file: &str, src: &str, base_dir: &Path) -> Result<Policy, PolicyError> {
         let ctx = Ctx { file };
         let root: Table = src.parse().map_err(|e: toml::de::Error| PolicyError::Syntax { file: file.to_string(), message: e.message().to_string() })?;
-        check_keys(&ctx, "", &root, &["name", "description", "default_action", "restore_masked", "groups", "types", "placeholder", "keywords", "regex"])?;
+        check_keys(&ctx, "", &root, &["name", "description", "default_action", "restore_masked", "groups", "types", "placeholder", "keywords", "regex", "escalate"])?;
         let name = match root.get("name") {
             Some(v) => ctx.string("name", v)?,
             None => default_name.to_string(),
@@ -328,6 +346,28 @@ impl Policy {
             }
         }
 
+        let mut escalations = Vec::new();
+        if let Some(v) = root.get("escalate") {
+            for (i, t) in array_of_tables(&ctx, "escalate", v)?.into_iter().enumerate() {
+                let key = format!("escalate[{i}]");
+                check_keys(&ctx, &key, t, &["type", "values", "action"])?;
+                let ty = ctx.string(&format!("{key}.type"), t.get("type").ok_or_else(|| ctx.err(format!("{key}.type"), "missing"))?)?;
+                if Kind::from_name(&ty).is_none() && !custom_groups.contains_key(&ty) {
+                    return Err(ctx.err(format!("{key}.type"), "unknown detector type"));
+                }
+                let arr = t
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| ctx.err(format!("{key}.values"), "expected an array of strings"))?;
+                let mut values = HashSet::new();
+                for (j, x) in arr.iter().enumerate() {
+                    values.insert(value_key(&ctx.string(&format!("{key}.values[{j}]"), x)?));
+                }
+                let action = ctx.pair(&format!("{key}.action"), t.get("action").ok_or_else(|| ctx.err(format!("{key}.action"), "missing"))?)?;
+                escalations.push(Escalation { type_name: ty, values, action });
+            }
+        }
+
         let mut types = HashMap::new();
         if let Some(v) = root.get("types") {
             let t = v.as_table().ok_or_else(|| ctx.err("types", "expected a table"))?;
@@ -389,6 +429,7 @@ impl Policy {
             custom: CustomMatchers { acs, set, regexes },
             placeholder,
             restore_masked,
+            escalations,
         })
     }
 
@@ -415,6 +456,22 @@ impl Policy {
         self.default_action[i]
     }
 
+    /// The action for one finding of `text`: [`Policy::action`], raised by `[[escalate]]` entries
+    /// (e.g. 機密性3 among confidential markers). The gateway should prefer this.
+    pub fn finding_action(&self, text: &str, f: &Finding, dir: Direction) -> Action {
+        let base = self.action(f.type_name(), dir);
+        if self.escalations.is_empty() {
+            return base;
+        }
+        let Some(v) = text.get(f.start..f.end) else { return base };
+        let key = value_key(v);
+        self.escalations
+            .iter()
+            .filter(|e| e.type_name == f.type_name() && e.values.contains(&key))
+            .map(|e| e.action[dir_idx(dir)])
+            .fold(base, Action::max)
+    }
+
     /// The placeholder format for masking.
     pub fn placeholder_format(&self) -> &PlaceholderFormat {
         &self.placeholder
@@ -430,9 +487,9 @@ impl Policy {
         self.restore_masked
     }
 
-    /// The highest action among findings in a direction (`Allow` when none).
-    pub fn verdict(&self, findings: &[Finding], dir: Direction) -> Action {
-        findings.iter().map(|f| self.action(f.type_name(), dir)).max().unwrap_or(Action::Allow)
+    /// The highest action among the findings of `text` in a direction (`Allow` when none).
+    pub fn verdict(&self, text: &str, findings: &[Finding], dir: Direction) -> Action {
+        findings.iter().map(|f| self.finding_action(text, f, dir)).max().unwrap_or(Action::Allow)
     }
 }
 
