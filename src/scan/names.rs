@@ -51,19 +51,20 @@ const STOP: &[&str] = &[
 
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
-    let chars: Vec<(usize, char)> = name.char_indices().collect();
+    // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
+    let mut end = name.len();
+    for t in TITLES {
+        if name.ends_with(t) && end > t.len() {
+            end -= t.len();
+            break;
+        }
+    }
+    let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
     let mut start = 0usize;
     // Cut after the last organisation character when a real word precedes it (営業部|田中).
     for (i, &(_, c)) in chars.iter().enumerate() {
         if ORG_CHARS.contains(&c) && i >= 2 && i + 1 < chars.len() {
             start = chars[i + 1].0;
-        }
-    }
-    let mut end = name.len();
-    for t in TITLES {
-        if name[start..end].ends_with(t) && end - start > t.len() {
-            end -= t.len();
-            break;
         }
     }
     let s = &name[start..end];

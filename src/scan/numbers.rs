@@ -286,7 +286,7 @@ fn phone_ok(nat: &[u8], glens: &[usize], plus: bool) -> bool {
         return false;
     }
     let p3 = &nat[..3];
-    let mobile = matches!(p3, b"070" | b"080" | b"090" | b"050" | b"020" | b"060");
+    let mobile = matches!(p3, b"070" | b"080" | b"090" | b"050" | b"020");
     let free11 = nat.starts_with(b"0800");
     if l == 11 && !(mobile || free11) {
         return false;
@@ -298,7 +298,7 @@ fn phone_ok(nat: &[u8], glens: &[usize], plus: bool) -> bool {
         return true;
     }
     if l == 11 {
-        return if free11 { glens == [4, 3, 4] } else { glens == [3, 4, 4] };
+        return (mobile && glens == [3, 4, 4]) || (free11 && glens == [4, 3, 4]);
     }
     if nat.starts_with(b"0120") || nat.starts_with(b"0570") || nat.starts_with(b"0990") {
         return matches!(glens, [4, 3, 3] | [4, 2, 4] | [4, 6]);
@@ -310,7 +310,7 @@ fn phone_ok(nat: &[u8], glens: &[usize], plus: bool) -> bool {
 fn is_unit_char(c: char) -> bool {
     matches!(
         c,
-        '円' | '万' | '億' | '千' | '百' | '件' | '個' | '人' | '名' | '歳' | '年' | '月' | '日' | '時' | '分' | '秒' | '%' | '倍' | '回' | '枚' | '台' | '株' | '点' | '行' | '位' | '兆' | '本' | '通' | '冊' | '頁' | '部' | '社' | '者' | '㎡' | '度' | '週' | '期' | '条' | '項' | '号' | '款' | '編' | '章' | '節' | '歩'
+        '円' | '万' | '億' | '千' | '百' | '件' | '個' | '人' | '名' | '歳' | '年' | '月' | '日' | '時' | '分' | '秒' | '%' | '倍' | '回' | '枚' | '台' | '株' | '点' | '行' | '位' | '兆' | '本' | '通' | '冊' | '頁' | '部' | '社' | '者' | '㎡' | '度' | '週' | '期' | '条' | '項' | '款' | '編' | '章' | '節' | '歩'
     )
 }
 
