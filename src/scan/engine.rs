@@ -530,7 +530,8 @@ impl Engine {
         let Some(c) = self.re_password.captures(&t[he..]).and_then(|c| c.get(1)) else { return };
         let v = c.as_str();
         let cut = v.find(['"', '\'', '`', ',', ';', '<', '>', '」', '』']).unwrap_or(v.len());
-        let v2 = v[..cut].trim_end_matches(['.', ')', ']', '}']);
+        // A trailing bracket is punctuation or the start of a placeholder, not the password.
+        let v2 = v[..cut].trim_end_matches(['.', ')', ']', '}', '[', '(', '{']);
         if v2.len() < 3 {
             return;
         }
@@ -604,16 +605,36 @@ fn merge(mut w: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 /// Keeps, among overlapping findings, the one of the higher-priority detector.
+///
+/// A password or generic secret value that runs into a stronger finding is cut short
+/// instead of dropped: otherwise masking the stronger one would reveal it on a second scan,
+/// and masking would not be idempotent.
 fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
     raw.sort_by(|a, b| a.kind.cmp(&b.kind).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start)));
     let mut kept: BTreeMap<usize, Raw> = BTreeMap::new();
-    for r in raw {
+    for mut r in raw {
         if r.end <= r.start {
             continue;
         }
-        let overlaps = kept.range(..r.end).next_back().is_some_and(|(_, k)| k.end > r.start);
-        if !overlaps {
-            kept.insert(r.start, r);
+        if matches!(r.kind, Kind::Password | Kind::GenericSecret) {
+            if let Some((_, k)) = kept.range(r.start..r.end).next() {
+                r.end = r.end.min(k.start);
+            }
+            if r.end < r.start + 3 {
+                continue;
+            }
+        }
+        let prev = kept.range(..r.end).next_back().map(|(_, k)| *k).filter(|k| k.end > r.start);
+        match prev {
+            None => {
+                kept.insert(r.start, r);
+            }
+            // Same detector: one value seen through two contexts; keep the union.
+            Some(k) if k.kind == r.kind && !kept.range(r.start.min(k.start)..r.end.max(k.end)).any(|(_, o)| o.start != k.start) => {
+                kept.remove(&k.start);
+                kept.insert(k.start.min(r.start), Raw { kind: k.kind, start: k.start.min(r.start), end: k.end.max(r.end) });
+            }
+            Some(_) => {}
         }
     }
     kept.into_values().collect()

@@ -160,6 +160,24 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// A mask placeholder (`…_3]`) ends right before `pos`: it counts as a word, so masking a
+/// neighbour never turns a rejected number into a finding (masking stays idempotent).
+fn placeholder_before(b: &[u8], pos: usize) -> bool {
+    if pos < 3 || b[pos - 1] != b']' {
+        return false;
+    }
+    let mut i = pos - 1;
+    while i > 0 && b[i - 1].is_ascii_digit() {
+        i -= 1;
+    }
+    i < pos - 1 && i > 0 && b[i - 1] == b'_'
+}
+
+/// A mask placeholder starts at `pos` (`[` then a non-ASCII label).
+fn placeholder_at(b: &[u8], pos: usize) -> bool {
+    b.get(pos) == Some(&b'[') && b.get(pos + 1).is_some_and(|c| *c >= 0x80)
+}
+
 fn prev_char(t: &str, pos: usize) -> Option<char> {
     t.get(..pos).and_then(|s| s.chars().next_back())
 }
@@ -462,25 +480,28 @@ impl Numbers {
         let b = t.as_bytes();
         let s = groups[0].0;
         let e = groups[groups.len() - 1].1;
-        // Left boundary of the whole cluster.
+        // Left boundary of the whole cluster; a bad one disqualifies only the first atom.
         let mut plus = false;
         let mut paren_open = false;
+        let mut first_blocked = false;
         if s > 0 {
             let p = b[s - 1];
             let pp = if s > 1 { Some(b[s - 2]) } else { None };
-            if p.is_ascii_alphabetic() || p == b'_' {
+            if placeholder_before(b, s) {
+                first_blocked = true;
+            } else if p.is_ascii_alphabetic() || p == b'_' {
                 self.letters_prefixed(t, groups, out);
-                return;
+                first_blocked = true;
             }
             match p {
-                b'.' | b',' | b':' | b'/' if pp.is_some_and(|x| x.is_ascii_digit()) => return,
-                b'-' if pp.is_some_and(is_word_byte) => return,
+                b'.' | b',' | b':' | b'/' if pp.is_some_and(|x| x.is_ascii_digit()) => first_blocked = true,
+                b'-' if pp.is_some_and(is_word_byte) => first_blocked = true,
                 b'+' => plus = true,
                 b'(' => paren_open = true,
                 _ => {}
             }
             if matches!(prev_char(t, s), Some('¥' | '$' | '€' | '£' | '#' | '№')) {
-                return;
+                first_blocked = true;
             }
         }
         // Right boundary of the whole cluster.
@@ -488,6 +509,7 @@ impl Numbers {
             match b.get(end) {
                 None => true,
                 Some(&c) if is_word_byte(c) => false,
+                Some(&b'[') if placeholder_at(b, end) => false,
                 Some(&(b'.' | b',' | b'/' | b':')) => !b.get(end + 1).is_some_and(u8::is_ascii_digit),
                 Some(&b'-') => !b.get(end + 1).is_some_and(|x| is_word_byte(*x)),
                 Some(_) => !next_char(t, end).is_some_and(is_unit_char),
@@ -504,7 +526,7 @@ impl Numbers {
             }
         }
         atoms.push((a, groups.len() - 1));
-        let mut ai = 0;
+        let mut ai = usize::from(first_blocked);
         while ai < atoms.len() {
             let mut hit = false;
             for aj in (ai..atoms.len()).rev() {
