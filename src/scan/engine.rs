@@ -1,0 +1,641 @@
+//! The combined scanning pass: one Aho-Corasick automaton over every literal anchor.
+//!
+//! Each anchor (sk-, AKIA, @, 〒, 様, 氏名, 機密性, ignore, 無視, prefecture names …) names a
+//! trigger; a hit runs only that trigger's small confirmation (an anchored regex on the
+//! slice after the hit, a back-scan, or a regex over a merged window). Digits are walked
+//! separately by [`super::numbers`]. Overlapping findings are then resolved by detector
+//! priority (declaration order of [`Kind`]), so a JWT is not also a generic secret.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use base64::Engine as _;
+use regex::Regex;
+
+use super::names::{self, PREFECTURES};
+use super::normalize::normalize;
+use super::numbers::Numbers;
+use super::policy::CustomMatchers;
+use super::{DetectorId, Finding, Kind};
+
+/// A finding in normalised offsets, before mapping back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Raw {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trig {
+    OpenAi,
+    Stripe,
+    Aws,
+    Github,
+    Slack,
+    SlackHook,
+    Google,
+    Pem,
+    Jwt,
+    Email,
+    Password,
+    Secret,
+    Bearer,
+    AzureCtx,
+    AwsSecretCtx,
+    Marker,
+    MarkerLevel,
+    MarkerHi,
+    Injection,
+    NameSuffix,
+    NameLabel,
+    NameEn,
+    NameEnSuffix,
+    NameEnLabel,
+    AddressStrong,
+    AddressWeak,
+    Colon,
+}
+
+const TRIGGERS: &[(&str, Trig)] = &[
+    ("sk-", Trig::OpenAi),
+    ("sk_live_", Trig::Stripe),
+    ("sk_test_", Trig::Stripe),
+    ("rk_live_", Trig::Stripe),
+    ("rk_test_", Trig::Stripe),
+    ("AKIA", Trig::Aws),
+    ("ASIA", Trig::Aws),
+    ("ghp_", Trig::Github),
+    ("gho_", Trig::Github),
+    ("ghu_", Trig::Github),
+    ("ghs_", Trig::Github),
+    ("ghr_", Trig::Github),
+    ("github_pat_", Trig::Github),
+    ("xoxb-", Trig::Slack),
+    ("xoxp-", Trig::Slack),
+    ("xoxa-", Trig::Slack),
+    ("xoxr-", Trig::Slack),
+    ("xoxs-", Trig::Slack),
+    ("xoxe-", Trig::Slack),
+    ("hooks.slack.com/", Trig::SlackHook),
+    ("AIza", Trig::Google),
+    ("-----BEGIN", Trig::Pem),
+    ("eyJ", Trig::Jwt),
+    ("@", Trig::Email),
+    ("password", Trig::Password),
+    ("passwd", Trig::Password),
+    ("pwd", Trig::Password),
+    ("passphrase", Trig::Password),
+    ("パスワード", Trig::Password),
+    ("暗証番号", Trig::Password),
+    ("パスコード", Trig::Password),
+    ("secret", Trig::Secret),
+    ("token", Trig::Secret),
+    ("key", Trig::Secret),
+    ("credential", Trig::Secret),
+    ("トークン", Trig::Secret),
+    ("シークレット", Trig::Secret),
+    ("アクセスキー", Trig::Secret),
+    ("APIキー", Trig::Secret),
+    ("bearer", Trig::Bearer),
+    ("azure", Trig::AzureCtx),
+    ("api-key", Trig::AzureCtx),
+    ("ocp-apim-subscription-key", Trig::AzureCtx),
+    ("subscription key", Trig::AzureCtx),
+    ("サブスクリプションキー", Trig::AzureCtx),
+    ("aws_secret", Trig::AwsSecretCtx),
+    ("secret_access_key", Trig::AwsSecretCtx),
+    ("secretaccesskey", Trig::AwsSecretCtx),
+    ("aws secret", Trig::AwsSecretCtx),
+    ("極秘", Trig::Marker),
+    ("厳秘", Trig::Marker),
+    ("社外秘", Trig::Marker),
+    ("部外秘", Trig::Marker),
+    ("関係者外秘", Trig::Marker),
+    ("マル秘", Trig::Marker),
+    ("㊙", Trig::Marker),
+    ("取扱注意", Trig::Marker),
+    ("取扱い注意", Trig::Marker),
+    ("取り扱い注意", Trig::Marker),
+    ("関係者限り", Trig::Marker),
+    ("要機密情報", Trig::Marker),
+    ("機密性", Trig::MarkerLevel),
+    ("秘", Trig::MarkerHi),
+    ("ignore", Trig::Injection),
+    ("disregard", Trig::Injection),
+    ("forget", Trig::Injection),
+    ("override", Trig::Injection),
+    ("bypass", Trig::Injection),
+    ("you are now", Trig::Injection),
+    ("developer mode", Trig::Injection),
+    ("do anything now", Trig::Injection),
+    ("dan mode", Trig::Injection),
+    ("as dan", Trig::Injection),
+    ("be dan", Trig::Injection),
+    ("jailbr", Trig::Injection),
+    ("system prompt", Trig::Injection),
+    ("system message", Trig::Injection),
+    ("pretend", Trig::Injection),
+    ("from now on", Trig::Injection),
+    ("無視", Trig::Injection),
+    ("忘れ", Trig::Injection),
+    ("破棄", Trig::Injection),
+    ("プロンプト", Trig::Injection),
+    ("解除", Trig::Injection),
+    ("無効", Trig::Injection),
+    ("開発者モード", Trig::Injection),
+    ("デベロッパーモード", Trig::Injection),
+    ("脱獄", Trig::Injection),
+    ("ジェイルブレイク", Trig::Injection),
+    ("何でも", Trig::Injection),
+    ("なんでも", Trig::Injection),
+    ("DANモード", Trig::Injection),
+    ("あなたは今から", Trig::Injection),
+    ("あなたはこれから", Trig::Injection),
+    ("制限のない", Trig::Injection),
+    ("制約のない", Trig::Injection),
+    ("様", Trig::NameSuffix),
+    ("さん", Trig::NameSuffix),
+    ("氏", Trig::NameSuffix),
+    ("殿", Trig::NameSuffix),
+    ("くん", Trig::NameSuffix),
+    ("ちゃん", Trig::NameSuffix),
+    ("氏名", Trig::NameLabel),
+    ("名前", Trig::NameLabel),
+    ("担当", Trig::NameLabel),
+    ("申請者", Trig::NameLabel),
+    ("代表者", Trig::NameLabel),
+    ("契約者", Trig::NameLabel),
+    ("申込者", Trig::NameLabel),
+    ("依頼者", Trig::NameLabel),
+    ("作成者", Trig::NameLabel),
+    ("記入者", Trig::NameLabel),
+    ("責任者", Trig::NameLabel),
+    ("宛名", Trig::NameLabel),
+    ("受取人", Trig::NameLabel),
+    ("名義", Trig::NameLabel),
+    ("被保険者", Trig::NameLabel),
+    ("保護者", Trig::NameLabel),
+    ("世帯主", Trig::NameLabel),
+    ("届出人", Trig::NameLabel),
+    ("連絡者", Trig::NameLabel),
+    ("差出人", Trig::NameLabel),
+    ("送信者", Trig::NameLabel),
+    ("承認者", Trig::NameLabel),
+    ("起案者", Trig::NameLabel),
+    ("決裁者", Trig::NameLabel),
+    ("フリガナ", Trig::NameLabel),
+    ("ふりがな", Trig::NameLabel),
+    ("患者", Trig::NameLabel),
+    ("Mr.", Trig::NameEn),
+    ("Ms.", Trig::NameEn),
+    ("Mrs.", Trig::NameEn),
+    ("Dr.", Trig::NameEn),
+    ("Prof.", Trig::NameEn),
+    ("Mr ", Trig::NameEn),
+    ("Ms ", Trig::NameEn),
+    ("Mrs ", Trig::NameEn),
+    ("Miss ", Trig::NameEn),
+    ("-san", Trig::NameEnSuffix),
+    ("-sama", Trig::NameEnSuffix),
+    ("-sensei", Trig::NameEnSuffix),
+    ("name:", Trig::NameEnLabel),
+    ("full name:", Trig::NameEnLabel),
+    ("applicant:", Trig::NameEnLabel),
+    ("contact person:", Trig::NameEnLabel),
+    ("丁目", Trig::AddressStrong),
+    ("番地", Trig::AddressStrong),
+    ("市", Trig::AddressWeak),
+    ("区", Trig::AddressWeak),
+    ("町", Trig::AddressWeak),
+    ("村", Trig::AddressWeak),
+    ("郡", Trig::AddressWeak),
+    (":", Trig::Colon),
+];
+
+const INJECTION_PATTERNS: &[&str] = &[
+    r"\b(?:ignore|disregard|forget|skip|override|bypass)\s+(?:(?:all|any|every|the|your|my|of|these|those)\s+)*(?:previous|prior|above|earlier|preceding|former|initial|original|system|safety|existing)\s+(?:instructions?|prompts?|rules?|directions?|directives?|guidelines?|messages?|context|commands?|constraints?|restrictions?|polic(?:y|ies)|filters?)",
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:that\s+)?(?:you\s+(?:were|have\s+been)\s+told|(?:the\s+)?instructions?\s+(?:above|before|given))",
+    r"\b(?:ignore|disregard)\s+(?:the\s+|your\s+)?(?:system\s+prompt|system\s+message)",
+    r"\byou\s+are\s+now\s+(?:DAN\b|in\s+developer\s+mode|an?\s+(?:unrestricted|unfiltered|uncensored|jailbroken)|jailbroken|free\s+from)",
+    r"\bDAN\s+mode\b|\bdo\s+anything\s+now\b|\b(?:act|pretend\s+to\s+be|be)\s+(?:as\s+)?DAN\b",
+    r"\b(?:enable|activate|enter|switch\s+to)\s+developer\s+mode\b|\bdeveloper\s+mode\s+(?:enabled|on|activated)\b",
+    r"\b(?:reveal|show|print|display|output|repeat|tell\s+me|leak|dump)\s+(?:me\s+)?(?:your|the)\s+(?:(?:full|entire|hidden|original|initial|exact)\s+)?(?:system\s+prompt|system\s+message|initial\s+instructions|hidden\s+instructions|instructions\s+above)",
+    r"\bjailbreak\s+(?:mode|prompt)\b|\bjailbroken\b",
+    r"\bfrom\s+now\s+on,?\s+you\s+(?:will|must|are|shall)\s+(?:ignore|not\s+follow|no\s+longer\s+follow|have\s+no)",
+    r"\bpretend\s+(?:that\s+)?you\s+(?:are|have)\s+(?:no|without)\s+(?:restrictions|rules|limits|guidelines|filters)",
+    r"\b(?:override|bypass)\s+(?:your|the|all)\s+(?:safety|content)\s+(?:filters?|restrictions|polic(?:y|ies)|guidelines)",
+    r"(?:以前|前|これまで|今まで|上記|先ほど|先程|前述|最初|既存|元|上|過去)\s*の\s*(?:(?:すべて|全て|全部|あらゆる)の\s*)?(?:指示|命令|指令|プロンプト|ルール|設定|制約|指図|システムプロンプト|会話)\s*(?:を|は|も)?\s*(?:すべて|全て|全部|一切)?\s*(?:無視|忘れ|破棄|取り消|リセット|撤回)",
+    r"(?:指示|命令|ルール|制約|制限|ガイドライン)\s*を\s*(?:すべて|全て|全部|一切)\s*(?:無視|忘れ)",
+    r"システム\s*プロンプト\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
+    r"(?:制約|制限|安全機能|セーフティ|フィルター?|倫理規定|ガードレール|検閲)\s*(?:を|は)\s*(?:すべて|全て|一切)?\s*(?:解除|無効|外し|取り払|取り除|撤廃|オフ)",
+    r"開発者モード|デベロッパーモード|DAN\s*モード|脱獄モード|ジェイルブレイク",
+    r"あなたは(?:今から|これから|今後)?\s*(?:制限|制約|ルール)\s*(?:の|が)\s*(?:ない|無い|なし)",
+    r"(?:何でも|なんでも)\s*(?:できる|答える)\s*(?:AI|モード)",
+    r"(?:初期|隠された|秘密の)\s*(?:指示|プロンプト)\s*を\s*(?:表示|出力|教え|見せ)",
+];
+
+/// Compiled detectors shared by every policy.
+pub(crate) struct Engine {
+    ac: AhoCorasick,
+    numbers: Numbers,
+    re_openai: Regex,
+    re_stripe: Regex,
+    re_aws: Regex,
+    re_github: Regex,
+    re_slack: Regex,
+    re_hook: Regex,
+    re_google: Regex,
+    re_pem: Regex,
+    re_pem_open: Regex,
+    re_jwt: Regex,
+    re_domain: Regex,
+    re_password: Regex,
+    re_secret: Regex,
+    re_bearer: Regex,
+    re_hex32: Regex,
+    re_aws40: Regex,
+    re_level: Regex,
+    re_injection: Regex,
+    re_address: Regex,
+}
+
+/// Why the built-in engine could not be built (a bug, never user input).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EngineError {
+    #[error("internal regex: {0}")]
+    Regex(#[from] regex::Error),
+    #[error("internal automaton: {0}")]
+    Ac(#[from] aho_corasick::BuildError),
+}
+
+static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
+
+/// The shared engine, built on first use.
+pub(crate) fn engine() -> Result<Arc<Engine>, String> {
+    ENGINE.get_or_init(|| Engine::new().map(Arc::new).map_err(|e| e.to_string())).clone()
+}
+
+fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in s.as_bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| {
+        let p = f64::from(c) / n;
+        -p * p.log2()
+    }).sum()
+}
+
+fn mixed(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+fn floor_b(t: &str, mut i: usize) -> usize {
+    while i > 0 && !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_b(t: &str, mut i: usize) -> usize {
+    i = i.min(t.len());
+    while i < t.len() && !t.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+fn word_before(t: &str, pos: usize) -> bool {
+    pos > 0 && t.as_bytes()[pos - 1].is_ascii_alphanumeric()
+}
+
+impl Engine {
+    fn new() -> Result<Engine, EngineError> {
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(TRIGGERS.iter().map(|(p, _)| *p).chain(PREFECTURES.iter().copied()))?;
+        let inj = format!("(?i)(?:{})", INJECTION_PATTERNS.join("|"));
+        Ok(Engine {
+            ac,
+            numbers: Numbers::new()?,
+            re_openai: Regex::new(r"^sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")?,
+            re_stripe: Regex::new(r"^(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")?,
+            re_aws: Regex::new(r"^(?:AKIA|ASIA)[A-Z0-9]{16}")?,
+            re_github: Regex::new(r"^(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")?,
+            re_slack: Regex::new(r"^xox[abposre]-[A-Za-z0-9\-]{10,}")?,
+            re_hook: Regex::new(r"^hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]{8,}")?,
+            re_google: Regex::new(r"^AIza[0-9A-Za-z_\-]{35}")?,
+            re_pem: Regex::new(r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")?,
+            re_pem_open: Regex::new(r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\s*[A-Za-z0-9+/=:,\-]+)*")?,
+            re_jwt: Regex::new(r"^eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*")?,
+            re_domain: Regex::new(r"^@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")?,
+            re_password: Regex::new(r#"^[A-Za-z_]*["']?\s*(?:[:=]|は|=>)\s*["'「『]?([!-~]{3,128})"#)?,
+            re_secret: Regex::new(r#"^[A-Za-z0-9_\-]*["']?\s*(?:[:=]|=>|は)\s*["']?([A-Za-z0-9+/_\-.=~]{16,512})"#)?,
+            re_bearer: Regex::new(r"^\s+([A-Za-z0-9+/_\-.=~]{16,})")?,
+            re_hex32: Regex::new(r"(?:^|[^0-9A-Za-z])([0-9a-fA-F]{32})(?:[^0-9A-Za-z]|$)")?,
+            re_aws40: Regex::new(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)")?,
+            re_level: Regex::new(r"^機密性\s*[:]?\s*[23](?:情報)?")?,
+            re_injection: Regex::new(&inj)?,
+            re_address: names::address_regex()?,
+        })
+    }
+
+    /// Scans `text` with every built-in detector plus the policy's own; sorted by start.
+    pub(crate) fn scan(&self, text: &str, custom: Option<&CustomMatchers>) -> Vec<Finding> {
+        let norm = normalize(text);
+        let t: &str = &norm.text;
+        let mut raw = Vec::new();
+        self.numbers.scan(t, &mut raw);
+        self.triggers(t, &mut raw);
+        let kept = resolve(raw);
+        let mut out: Vec<Finding> = kept
+            .into_iter()
+            .map(|r| Finding { detector: DetectorId::Builtin(r.kind), start: norm.orig_start(r.start), end: norm.orig_end(r.end) })
+            .collect();
+        if let Some(c) = custom {
+            c.scan(t, &mut |det, s, e| {
+                out.push(Finding { detector: det, start: norm.orig_start(s), end: norm.orig_end(e) });
+            });
+        }
+        out.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        out
+    }
+
+    fn triggers(&self, t: &str, out: &mut Vec<Raw>) {
+        let mut inj_windows: Vec<(usize, usize)> = Vec::new();
+        let mut addr_windows: Vec<(usize, usize)> = Vec::new();
+        let mut colon_done = 0usize;
+        let npat = TRIGGERS.len();
+        for m in self.ac.find_overlapping_iter(t) {
+            let (hs, he) = (m.start(), m.end());
+            let pid = m.pattern().as_usize();
+            if pid >= npat {
+                addr_windows.push((floor_b(t, hs.saturating_sub(12)), ceil_b(t, he + 90)));
+                continue;
+            }
+            match TRIGGERS[pid].1 {
+                Trig::OpenAi => self.prefixed(t, hs, &self.re_openai, Kind::ApiKeyOpenai, out, true),
+                Trig::Stripe => self.prefixed(t, hs, &self.re_stripe, Kind::StripeKey, out, false),
+                Trig::Aws => self.fixed(t, hs, &self.re_aws, Kind::AwsAccessKey, out),
+                Trig::Github => self.prefixed(t, hs, &self.re_github, Kind::GithubToken, out, false),
+                Trig::Slack => self.prefixed(t, hs, &self.re_slack, Kind::SlackToken, out, false),
+                Trig::Google => self.fixed(t, hs, &self.re_google, Kind::GoogleApiKey, out),
+                Trig::SlackHook => {
+                    if let Some(mm) = self.re_hook.find(&t[hs..]) {
+                        let s = if t[..hs].ends_with("https://") { hs - 8 } else { hs };
+                        out.push(Raw { kind: Kind::SlackToken, start: s, end: hs + mm.end() });
+                    }
+                }
+                Trig::Pem => {
+                    let rest = &t[hs..];
+                    if let Some(mm) = self.re_pem.find(rest).or_else(|| self.re_pem_open.find(rest)) {
+                        out.push(Raw { kind: Kind::PrivateKey, start: hs, end: hs + mm.end() });
+                    }
+                }
+                Trig::Jwt => self.jwt(t, hs, out),
+                Trig::Email => self.email(t, hs, out),
+                Trig::Password => self.password(t, hs, he, out),
+                Trig::Secret => self.secret(t, hs, he, out),
+                Trig::Bearer => {
+                    if let Some(c) = self.re_bearer.captures(&t[he..]).and_then(|c| c.get(1)) {
+                        if c.as_str().len() >= 16 && mixed(c.as_str()) {
+                            out.push(Raw { kind: Kind::GenericSecret, start: he + c.start(), end: he + c.end() });
+                        }
+                    }
+                }
+                Trig::AzureCtx => {
+                    let end = ceil_b(t, he + 120);
+                    if let Some(c) = self.re_hex32.captures(&t[he..end]).and_then(|c| c.get(1)) {
+                        out.push(Raw { kind: Kind::AzureKey, start: he + c.start(), end: he + c.end() });
+                    }
+                }
+                Trig::AwsSecretCtx => {
+                    let end = ceil_b(t, he + 100);
+                    if let Some(c) = self.re_aws40.captures(&t[he..end]).and_then(|c| c.get(1)) {
+                        if mixed(c.as_str()) && entropy(c.as_str()) > 3.5 {
+                            out.push(Raw { kind: Kind::AwsSecretKey, start: he + c.start(), end: he + c.end() });
+                        }
+                    }
+                }
+                Trig::Marker => out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: he }),
+                Trig::MarkerLevel => {
+                    if let Some(mm) = self.re_level.find(&t[hs..]) {
+                        out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: hs + mm.end() });
+                    }
+                }
+                Trig::MarkerHi => marker_hi(t, hs, he, out),
+                Trig::Injection => inj_windows.push((floor_b(t, hs.saturating_sub(160)), ceil_b(t, he + 200))),
+                Trig::NameSuffix => names::name_before_honorific(t, hs, he, out),
+                Trig::NameLabel => names::name_after_label(t, he, out),
+                Trig::NameEn => names::name_after_title(t, hs, he, out),
+                Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
+                Trig::NameEnLabel => names::name_after_en_label(t, hs, he, out),
+                Trig::AddressStrong => addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24))),
+                Trig::AddressWeak => {
+                    // Only worth a look when a block number follows soon.
+                    let end = ceil_b(t, he + 36);
+                    if t.as_bytes()[he..end].iter().any(u8::is_ascii_digit) {
+                        addr_windows.push((floor_b(t, hs.saturating_sub(30)), end));
+                    }
+                }
+                Trig::Colon => {
+                    if hs >= colon_done {
+                        colon_done = self.ipv6(t, hs, out);
+                    }
+                }
+            }
+        }
+        for (s, e) in merge(inj_windows) {
+            for mm in self.re_injection.find_iter(&t[s..e]) {
+                out.push(Raw { kind: Kind::PromptInjection, start: s + mm.start(), end: s + mm.end() });
+            }
+        }
+        for (s, e) in merge(addr_windows) {
+            names::addresses_in(&self.re_address, &t[s..e], s, out);
+        }
+    }
+
+    fn prefixed(&self, t: &str, hs: usize, re: &Regex, kind: Kind, out: &mut Vec<Raw>, check: bool) {
+        if word_before(t, hs) || (hs > 0 && matches!(t.as_bytes()[hs - 1], b'_' | b'-')) {
+            return;
+        }
+        if let Some(mm) = re.find(&t[hs..]) {
+            let tok = mm.as_str();
+            if check && !(mixed(tok) && entropy(tok) > 3.0) {
+                return;
+            }
+            out.push(Raw { kind, start: hs, end: hs + mm.end() });
+        }
+    }
+
+    fn fixed(&self, t: &str, hs: usize, re: &Regex, kind: Kind, out: &mut Vec<Raw>) {
+        if word_before(t, hs) {
+            return;
+        }
+        if let Some(mm) = re.find(&t[hs..]) {
+            let e = hs + mm.end();
+            if t.as_bytes().get(e).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-') {
+                return;
+            }
+            out.push(Raw { kind, start: hs, end: e });
+        }
+    }
+
+    fn jwt(&self, t: &str, hs: usize, out: &mut Vec<Raw>) {
+        if hs > 0 && matches!(t.as_bytes()[hs - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.') {
+            return;
+        }
+        let Some(mm) = self.re_jwt.find(&t[hs..]) else { return };
+        let header = mm.as_str().split('.').next().unwrap_or("");
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header.trim_end_matches('=')) else { return };
+        let ok = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.as_object().map(|o| o.contains_key("alg")))
+            .unwrap_or(false);
+        if ok {
+            out.push(Raw { kind: Kind::Jwt, start: hs, end: hs + mm.end() });
+        }
+    }
+
+    fn email(&self, t: &str, at: usize, out: &mut Vec<Raw>) {
+        let b = t.as_bytes();
+        let mut s = at;
+        while s > 0 && at - s < 64 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'.' | b'_' | b'%' | b'+' | b'-')) {
+            s -= 1;
+        }
+        while s < at && matches!(b[s], b'.' | b'-') {
+            s += 1;
+        }
+        if s == at || b[at - 1] == b'.' {
+            return;
+        }
+        let Some(mm) = self.re_domain.find(&t[at..]) else { return };
+        let e = at + mm.end();
+        if b.get(e).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-') {
+            return;
+        }
+        out.push(Raw { kind: Kind::Email, start: s, end: e });
+    }
+
+    fn password(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+        let kw = &t[hs..he];
+        if kw.is_ascii() && hs > 0 && t.as_bytes()[hs - 1].is_ascii_alphabetic() && kw.eq_ignore_ascii_case("pwd") {
+            return;
+        }
+        let Some(c) = self.re_password.captures(&t[he..]).and_then(|c| c.get(1)) else { return };
+        let v = c.as_str();
+        let cut = v.find(['"', '\'', '`', ',', ';', '<', '>', '」', '』']).unwrap_or(v.len());
+        // A trailing bracket is punctuation or the start of a placeholder, not the password.
+        let v2 = v[..cut].trim_end_matches(['.', ')', ']', '}', '[', '(', '{']);
+        if v2.len() < 3 {
+            return;
+        }
+        let first = v2.as_bytes()[0];
+        if matches!(first, b'$' | b'{' | b'<' | b'%') || v2.bytes().all(|x| x == b'*' || x == b'x' || x == b'X' || x == b'?') {
+            return;
+        }
+        let s = he + c.start();
+        out.push(Raw { kind: Kind::Password, start: s, end: s + v2.len() });
+    }
+
+    fn secret(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+        let _ = hs;
+        let Some(c) = self.re_secret.captures(&t[he..]).and_then(|c| c.get(1)) else { return };
+        let v = c.as_str().trim_end_matches('.');
+        if v.len() >= 16 && mixed(v) && entropy(v) >= 3.3 {
+            let s = he + c.start();
+            out.push(Raw { kind: Kind::GenericSecret, start: s, end: s + v.len() });
+        }
+    }
+
+    /// IPv6 around a colon; returns the offset up to which later colons need no look.
+    fn ipv6(&self, t: &str, pos: usize, out: &mut Vec<Raw>) -> usize {
+        let b = t.as_bytes();
+        let is_c = |x: u8| x.is_ascii_hexdigit() || x == b':' || x == b'.';
+        let mut s = pos;
+        while s > 0 && is_c(b[s - 1]) && pos - s < 40 {
+            s -= 1;
+        }
+        let mut e = pos;
+        while e < b.len() && is_c(b[e]) && e - s < 45 {
+            e += 1;
+        }
+        while e > pos && b[e - 1] == b'.' {
+            e -= 1;
+        }
+        let cand = &t[s..e];
+        let colons = cand.bytes().filter(|&x| x == b':').count();
+        if colons < 2 || (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_')) || b.get(e).is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_') {
+            return e;
+        }
+        if (cand.len() >= 6 || cand == "::1") && cand.parse::<std::net::Ipv6Addr>().is_ok() {
+            out.push(Raw { kind: Kind::IpAddress, start: s, end: e });
+        }
+        e
+    }
+}
+
+/// 秘 counts only in marker position: bracketed (【秘】, (秘)) or alone as a line label.
+fn marker_hi(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let prev = t[..hs].chars().next_back();
+    let next = t[he..].chars().next();
+    let bracketed = prev.is_some_and(|c| "【〔([［〈《「『<".contains(c)) && next.is_some_and(|c| "】〕)]］〉》」』>".contains(c));
+    let line_start = t[..hs].trim_end_matches([' ', '\t']).ends_with('\n') || t[..hs].trim().is_empty();
+    let label_end = next.is_none_or(|c| matches!(c, '\n' | '\r' | ' ' | ':' | '\t'));
+    if bracketed || (line_start && label_end) {
+        out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: he });
+    }
+}
+
+fn merge(mut w: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    w.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(w.len());
+    for (s, e) in w {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Keeps, among overlapping findings, the one of the higher-priority detector.
+///
+/// A password or generic secret value that runs into a stronger finding is cut short
+/// instead of dropped: otherwise masking the stronger one would reveal it on a second scan,
+/// and masking would not be idempotent.
+fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
+    raw.sort_by(|a, b| a.kind.cmp(&b.kind).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start)));
+    let mut kept: BTreeMap<usize, Raw> = BTreeMap::new();
+    for mut r in raw {
+        if r.end <= r.start {
+            continue;
+        }
+        if matches!(r.kind, Kind::Password | Kind::GenericSecret) {
+            if let Some((_, k)) = kept.range(r.start..r.end).next() {
+                r.end = r.end.min(k.start);
+            }
+            if r.end < r.start + 3 {
+                continue;
+            }
+        }
+        let prev = kept.range(..r.end).next_back().map(|(_, k)| *k).filter(|k| k.end > r.start);
+        match prev {
+            None => {
+                kept.insert(r.start, r);
+            }
+            // Same detector: one value seen through two contexts; keep the union.
+            Some(k) if k.kind == r.kind && !kept.range(r.start.min(k.start)..r.end.max(k.end)).any(|(_, o)| o.start != k.start) => {
+                kept.remove(&k.start);
+                kept.insert(k.start.min(r.start), Raw { kind: k.kind, start: k.start.min(r.start), end: k.end.max(r.end) });
+            }
+            Some(_) => {}
+        }
+    }
+    kept.into_values().collect()
+}

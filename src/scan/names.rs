@@ -1,0 +1,376 @@
+//! Person names and postal addresses: context-driven, so they run only around anchors.
+//!
+//! Names have no shape of their own; they are recognised by what surrounds them — an
+//! honorific after (様, さん, 氏, 殿), a label before (氏名:, 担当:, 申請者:), or "Mr./Ms."
+//! in English — and then cleaned of department prefixes and job titles. Addresses are a
+//! prefecture and/or municipality sequence ending in a block number, matched by one regex
+//! around prefecture and municipality anchors.
+
+use regex::Regex;
+
+use super::engine::Raw;
+use super::Kind;
+
+/// The 47 prefectures, written as in addresses.
+pub(crate) const PREFECTURES: [&str; 47] = [
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
+    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
+    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
+    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+];
+
+/// CJK ideographs (and the iteration mark) that names and place names are written in.
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF) || c == '々'
+}
+
+fn is_kata(c: char) -> bool {
+    matches!(c as u32, 0x30A1..=0x30F4 | 0x30FC)
+}
+
+const ORG_CHARS: &[char] = &['課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班', '所'];
+
+const TITLES: &[&str] = &[
+    "理事長", "委員長", "副社長", "課長", "部長", "社長", "係長", "局長", "所長", "室長", "次長", "主任", "主査", "主事",
+    "先生", "教授", "会長", "理事", "議員", "知事", "市長", "町長", "村長", "区長", "委員", "代表", "院長", "校長",
+    "参事", "審議官", "補佐", "班長", "店長", "様",
+];
+
+const STOP: &[&str] = &[
+    "皆", "皆々", "客", "神", "王", "奥", "父", "母", "兄", "姉", "弟", "妹", "娘", "息子", "旦那", "殿", "上", "各位",
+    "先方", "相手", "同", "両", "彼", "貴殿", "貴方", "当方", "御中", "一同", "仕", "模", "多", "異", "左", "有", "一",
+    "今", "何", "誰", "大家", "家主", "隣", "近所", "本人", "各", "各社", "全員", "主", "坊", "若", "姫", "嫁", "孫", "子",
+    "女", "男", "人", "方", "仏", "未定", "不明", "無し", "未記入", "空欄", "記入", "変更", "必須", "任意", "欄", "部署",
+    "氏名", "担当", "顧客", "学生", "生徒", "新人", "外国人", "店員", "運転手", "医者", "看護師", "業者", "農家", "施主",
+    "社長", "部長", "課長", "先生", "議長", "委員", "代表", "同様", "多様", "仕様", "模様", "異様", "左様", "一様",
+    "今様", "様", "殿様", "王様", "神様", "皆様", "奥様", "お客", "貴社", "御社", "弊社", "当社", "本社", "支社", "会社",
+    "自分", "私", "僕", "俺", "我", "彼女", "誰か", "無", "名", "前", "後", "以下", "上記", "下記", "別紙", "同上",
+    "ユーザー", "ゲスト", "スタッフ", "メンバー", "オーナー", "カスタマー", "パパ", "ママ", "サンタ", "チーム",
+];
+
+/// Cleans a candidate name: drops a leading department, a trailing title and generic words.
+fn clean_name(name: &str) -> Option<(usize, usize)> {
+    // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
+    let mut end = name.len();
+    for t in TITLES {
+        if name.ends_with(t) && end > t.len() {
+            end -= t.len();
+            break;
+        }
+    }
+    let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
+    let mut start = 0usize;
+    // Cut after the last organisation character when a real word precedes it (営業部|田中).
+    for (i, &(_, c)) in chars.iter().enumerate() {
+        if ORG_CHARS.contains(&c) && i >= 2 && i + 1 < chars.len() {
+            start = chars[i + 1].0;
+        }
+    }
+    let s = &name[start..end];
+    if s.is_empty() || STOP.contains(&s) {
+        return None;
+    }
+    let n = s.chars().count();
+    let last = s.chars().next_back()?;
+    if matches!(last, '者' | '員' | '民' | '客' | '様' | '等') {
+        return None;
+    }
+    if n == 2 && last == '人' {
+        return None;
+    }
+    if s.chars().all(is_kata) && !(2..=10).contains(&n) {
+        return None;
+    }
+    Some((start, end))
+}
+
+/// A run of name characters of one script ending at `end`; returns its start.
+fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
+    let mut chars = t[..end].char_indices().rev().peekable();
+    let &(_, first) = chars.peek()?;
+    let han = is_han(first) && first != '〇';
+    let kata = is_kata(first) && first != 'ー';
+    if !han && !kata {
+        return None;
+    }
+    let mut start = end;
+    let mut n = 0;
+    for (i, c) in chars {
+        let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+        if !ok || n >= max {
+            break;
+        }
+        start = i;
+        n += 1;
+    }
+    Some((start, han))
+}
+
+/// Name before an honorific such as 様, さん, 氏, 殿.
+pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let suffix = &t[hs..he];
+    let next = t[he..].chars().next();
+    if matches!(suffix, "様" | "氏" | "殿") && next.is_some_and(|c| is_han(c) || c == '々') {
+        return;
+    }
+    let mut end = hs;
+    if t[..end].ends_with(' ') {
+        end -= 1;
+    }
+    let Some((mut start, han)) = run_back(t, end, if matches!(suffix, "様" | "殿" | "氏") { 7 } else { 6 }) else { return };
+    if han && t[..start].ends_with(' ') {
+        // A surname separated by one space: 山田 太郎 様.
+        if let Some((s2, true)) = run_back(t, start - 1, 3) {
+            let first = &t[s2..start - 1];
+            let before_ok = !t[..s2].chars().next_back().is_some_and(is_han);
+            let last = first.chars().next_back();
+            if before_ok && !last.is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者') && !STOP.contains(&first) {
+                start = s2;
+            }
+        }
+    }
+    if start == end {
+        return;
+    }
+    if let Some((a, b)) = clean_name(&t[start..end]) {
+        out.push(Raw { kind: Kind::PersonName, start: start + a, end: start + b });
+    }
+}
+
+/// Name after a label such as 氏名:, 担当:, 申請者:.
+pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
+    let mut p = he;
+    let rest = &t[p..];
+    for suf in ["者名", "者", "名", "人"] {
+        if rest.starts_with(suf) {
+            p += suf.len();
+            break;
+        }
+    }
+    // Optional short parenthetical: 氏名（漢字）.
+    if let Some(r) = t[p..].strip_prefix('(') {
+        if let Some(close) = r.find(')') {
+            if close <= 24 {
+                p += 1 + close + 1;
+            }
+        }
+    }
+    let after = &t[p..];
+    let trimmed = after.trim_start_matches([' ', '\t']);
+    let mut q = p + (after.len() - trimmed.len());
+    let had_space = q > p;
+    let mut copula = false;
+    if let Some(r) = trimmed.strip_prefix([':', '=']) {
+        let r2 = r.trim_start_matches([' ', '\t', '\n', '\r']);
+        q += 1 + (r.len() - r2.len());
+    } else if trimmed.starts_with('は') {
+        q += 'は'.len_utf8();
+        copula = true;
+    } else if !had_space {
+        return;
+    }
+    // First token.
+    let tok = |from: usize| -> Option<(usize, bool)> {
+        let mut it = t[from..].char_indices();
+        let (_, c0) = it.next()?;
+        let han = is_han(c0) && c0 != '〇';
+        let kata = is_kata(c0) && c0 != 'ー';
+        if !han && !kata {
+            return None;
+        }
+        let mut end = from + c0.len_utf8();
+        let mut n = 1;
+        for (i, c) in it {
+            let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+            if !ok {
+                break;
+            }
+            end = from + i + c.len_utf8();
+            n += 1;
+            if n >= 10 {
+                break;
+            }
+        }
+        Some((end, han))
+    };
+    let Some((mut end, han)) = tok(q) else { return };
+    if t[end..].starts_with([' ', '・']) {
+        let sep = t[end..].chars().next().map_or(1, char::len_utf8);
+        if let Some((e2, h2)) = tok(end + sep) {
+            if h2 == han && t[end + sep..e2].chars().count() <= 6 {
+                end = e2;
+            }
+        }
+    }
+    if copula && !["です", "でした", "さん", "様", "氏", "になります"].iter().any(|s| t[end..].starts_with(s)) {
+        return;
+    }
+    if let Some((a, b)) = clean_name(&t[q..end]) {
+        out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
+    }
+}
+
+fn en_word_at(t: &str, p: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    if !b.get(p).is_some_and(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let mut e = p + 1;
+    while e < b.len() && (b[e].is_ascii_lowercase() || b[e] == b'\'') {
+        e += 1;
+    }
+    if e - p < 2 || b.get(e).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some(e)
+}
+
+/// "Mr. Tanaka", "Ms Sato", "Dr. Taro Yamada".
+pub(crate) fn name_after_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let b = t.as_bytes();
+    if !b[hs].is_ascii_uppercase() || (hs > 0 && b[hs - 1].is_ascii_alphabetic()) {
+        return;
+    }
+    let mut p = he;
+    while p < b.len() && b[p] == b' ' {
+        p += 1;
+    }
+    if p == he && !t[hs..he].ends_with(' ') {
+        return;
+    }
+    let Some(mut e) = en_word_at(t, p) else { return };
+    if b.get(e) == Some(&b' ') {
+        if let Some(e2) = en_word_at(t, e + 1) {
+            e = e2;
+        }
+    }
+    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+}
+
+/// "Tanaka-san".
+pub(crate) fn name_before_en_honorific(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let b = t.as_bytes();
+    if b.get(he).is_some_and(u8::is_ascii_alphanumeric) {
+        return;
+    }
+    let mut s = hs;
+    while s > 0 && b[s - 1].is_ascii_alphabetic() {
+        s -= 1;
+    }
+    if s == hs || !b[s].is_ascii_uppercase() || hs - s < 2 {
+        return;
+    }
+    out.push(Raw { kind: Kind::PersonName, start: s, end: hs });
+}
+
+/// "Name: John Smith" at a line start.
+pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let line_start = t[..hs].trim_end_matches([' ', '\t', '-', '*']).ends_with('\n') || t[..hs].trim().is_empty();
+    if !line_start {
+        return;
+    }
+    let b = t.as_bytes();
+    let mut p = he;
+    while p < b.len() && b[p] == b' ' {
+        p += 1;
+    }
+    let Some(e1) = en_word_at(t, p) else { return };
+    if b.get(e1) != Some(&b' ') {
+        return;
+    }
+    let Some(mut e) = en_word_at(t, e1 + 1) else { return };
+    if b.get(e) == Some(&b' ') {
+        if let Some(e3) = en_word_at(t, e + 1) {
+            e = e3;
+        }
+    }
+    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+}
+
+/// The address regex (prefecture and/or municipalities, then an optional block number).
+pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
+    let pref = PREFECTURES.join("|");
+    let muni = r"[\p{Han}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
+    let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
+    let town = r"[\p{Han}々ヶケがのノァ-ヴー]{0,10}?";
+    let pat = format!("(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}");
+    Regex::new(&pat)
+}
+
+const ADDRESS_LABELS: &[&str] = &[
+    "本店所在地", "所在地", "現住所", "住所", "本籍", "送付先", "宛先", "勤務地", "自宅", "在住", "出身", "事務所", "居所",
+    "届け先", "配送先", "連絡先",
+];
+
+/// Runs the address regex over `win` (starting at byte `off` of the text).
+pub(crate) fn addresses_in(re: &Regex, win: &str, off: usize, out: &mut Vec<Raw>) {
+    for m in re.find_iter(win) {
+        let mut s = m.start();
+        let e = m.end();
+        // Prefer a prefecture inside the match as the start (住所東京都… → 東京都…).
+        if let Some(pos) = PREFECTURES.iter().filter_map(|p| win[s..e].find(p)).min() {
+            s += pos;
+        }
+        loop {
+            let cur = &win[s..e];
+            match ADDRESS_LABELS.iter().find(|l| cur.starts_with(**l)) {
+                Some(l) => s += l.len(),
+                None => break,
+            }
+        }
+        if e - s >= 6 {
+            out.push(Raw { kind: Kind::Address, start: off + s, end: off + e });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn honor(t: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, _) in t.match_indices("様") {
+            name_before_honorific(t, i, i + 3, &mut out);
+        }
+        for (i, _) in t.match_indices("さん") {
+            name_before_honorific(t, i, i + 6, &mut out);
+        }
+        out.iter().map(|r| t[r.start..r.end].to_string()).collect()
+    }
+
+    #[test]
+    fn honorifics() {
+        assert_eq!(honor("田中太郎様"), vec!["田中太郎"]);
+        assert_eq!(honor("営業部田中様"), vec!["田中"]);
+        assert_eq!(honor("山田 太郎 様"), vec!["山田 太郎"]);
+        assert!(honor("お客様").is_empty());
+        assert!(honor("たくさん").is_empty());
+        assert!(honor("仕様書").is_empty());
+        assert!(honor("皆様").is_empty());
+        assert_eq!(honor("服部様"), vec!["服部"]);
+    }
+
+    #[test]
+    fn labels() {
+        let t = "氏名: 山田 太郎\n";
+        let mut out = Vec::new();
+        name_after_label(t, "氏名".len(), &mut out);
+        assert_eq!(&t[out[0].start..out[0].end], "山田 太郎");
+    }
+
+    #[test]
+    fn address() {
+        let re = address_regex().unwrap();
+        let mut out = Vec::new();
+        let t = "住所東京都千代田区霞が関1-3-1です";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(&t[out[0].start..out[0].end], "東京都千代田区霞が関1-3-1");
+        out.clear();
+        let t = "横浜市中区山下町1-2-3";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(&t[out[0].start..out[0].end], "横浜市中区山下町1-2-3");
+    }
+}

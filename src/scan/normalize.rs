@@ -1,0 +1,184 @@
+//! NFKC-style normalisation with a map back to the original byte offsets.
+//!
+//! Normalisation is per character (not across combining sequences): that keeps the offset map
+//! trivial — each original character becomes one normalised segment — and covers what matters
+//! for detection: full-width ASCII, ideographic spaces and the dash variants Japanese text
+//! uses between digits. Text that needs no change is borrowed, with no allocation, and the
+//! common scripts (ASCII, kana, CJK ideographs) are recognised without calling into the
+//! Unicode tables, which keeps normalisation far below the cost of scanning.
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One original character whose normalised form differs.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    norm_start: usize,
+    norm_end: usize,
+    orig_start: usize,
+    orig_end: usize,
+}
+
+/// Normalised text plus the offset map back to the original.
+#[derive(Debug)]
+pub(crate) struct Normalized<'a> {
+    /// The normalised text detectors run on.
+    pub text: Cow<'a, str>,
+    marks: Vec<Mark>,
+}
+
+/// Characters NFKC leaves alone, recognised cheaply (most of any Japanese text).
+#[inline]
+fn is_stable(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 // hiragana
+        | 0x30A1..=0x30FA // katakana
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0x3001..=0x3002 // 、。
+        | 0x3005..=0x3007 // 々〆〇
+        | 0x300C..=0x3011 // 「」『』【】
+        | 0x3014..=0x3015 // 〔〕
+        | 0x30FB // ・
+    )
+}
+
+/// Dashes that mean "hyphen" when they sit between digits.
+#[inline]
+fn is_dash_variant(c: char) -> bool {
+    matches!(
+        c,
+        'ー' | '－' | '―' | '‐' | '‑' | '−' | '–' | '—' | 'ｰ' | '─' | '━'
+    )
+}
+
+#[inline]
+fn is_digitish(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// What one character becomes; `None` means unchanged.
+fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>) -> Option<Cow<'static, str>> {
+    // ㊙ stays as is: it is a confidentiality marker in its own right.
+    if c.is_ascii() || is_stable(c) || c == '㊙' {
+        return None;
+    }
+    if is_dash_variant(c) && prev_norm.is_some_and(|b| b.is_ascii_digit()) && next.is_some_and(is_digitish) {
+        return Some(Cow::Borrowed("-"));
+    }
+    let cp = c as u32;
+    if (0xFF01..=0xFF5E).contains(&cp) {
+        // Full-width ASCII: a fixed offset, no table needed.
+        let ascii = char::from_u32(cp - 0xFEE0)?;
+        return Some(Cow::Owned(ascii.to_string()));
+    }
+    if c == '\u{3000}' {
+        return Some(Cow::Borrowed(" "));
+    }
+    let s: String = std::iter::once(c).nfkc().collect();
+    let mut it = s.chars();
+    if it.next() == Some(c) && it.next().is_none() {
+        None
+    } else {
+        Some(Cow::Owned(s))
+    }
+}
+
+/// Normalises `text`, borrowing it when nothing changes.
+pub(crate) fn normalize(text: &str) -> Normalized<'_> {
+    if text.is_ascii() {
+        return Normalized { text: Cow::Borrowed(text), marks: Vec::new() };
+    }
+    let mut out: Option<String> = None;
+    let mut marks = Vec::new();
+    let mut prev_norm: Option<u8> = None;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        match map_char(c, prev_norm, next) {
+            None => {
+                if let Some(o) = out.as_mut() {
+                    o.push(c);
+                }
+                prev_norm = if c.is_ascii() { Some(c as u8) } else { Some(0x80) };
+            }
+            Some(rep) => {
+                let o = out.get_or_insert_with(|| {
+                    let mut s = String::with_capacity(text.len());
+                    s.push_str(&text[..i]);
+                    s
+                });
+                let ns = o.len();
+                o.push_str(&rep);
+                marks.push(Mark { norm_start: ns, norm_end: o.len(), orig_start: i, orig_end: i + c.len_utf8() });
+                prev_norm = rep.as_bytes().last().copied();
+            }
+        }
+    }
+    match out {
+        None => Normalized { text: Cow::Borrowed(text), marks: Vec::new() },
+        Some(s) => Normalized { text: Cow::Owned(s), marks },
+    }
+}
+
+impl Normalized<'_> {
+    /// Maps a normalised start offset to the original text.
+    pub fn orig_start(&self, n: usize) -> usize {
+        let idx = self.marks.partition_point(|m| m.norm_start <= n);
+        if idx == 0 {
+            return n;
+        }
+        let m = self.marks[idx - 1];
+        if n < m.norm_end {
+            m.orig_start
+        } else {
+            m.orig_end + (n - m.norm_end)
+        }
+    }
+
+    /// Maps a normalised end offset (exclusive) to the original text.
+    pub fn orig_end(&self, n: usize) -> usize {
+        let idx = self.marks.partition_point(|m| m.norm_start < n);
+        if idx == 0 {
+            return n;
+        }
+        let m = self.marks[idx - 1];
+        if n <= m.norm_end {
+            m.orig_end
+        } else {
+            m.orig_end + (n - m.norm_end)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ascii_is_borrowed() {
+        let n = normalize("abc 123");
+        assert!(matches!(n.text, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fullwidth_maps_back() {
+        let src = "電話は０９０－１２３４ー５６７８です";
+        let n = normalize(src);
+        assert_eq!(n.text, "電話は090-1234-5678です");
+        let s = n.text.find("090").unwrap();
+        let e = s + "090-1234-5678".len();
+        assert_eq!(&src[n.orig_start(s)..n.orig_end(e)], "０９０－１２３４ー５６７８");
+    }
+
+    #[test]
+    fn katakana_long_vowel_kept_outside_digits() {
+        assert_eq!(normalize("コーヒー").text, "コーヒー");
+    }
+
+    #[test]
+    fn ideographic_space() {
+        assert_eq!(normalize("山田\u{3000}太郎").text, "山田 太郎");
+    }
+}

@@ -1,0 +1,87 @@
+//! Per-type precision and recall of the scanner on the labelled corpus in tests/corpus/.
+//!
+//! A finding matches a label of the same type when their character spans overlap by at
+//! least half of the longer of the two (so "田中" for a label "田中太郎" counts, a finding
+//! that swallows a whole sentence around a value does not). Each label matches at most once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mamori::scan::{char_span, Policy};
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    let inter = a.1.min(b.1).saturating_sub(a.0.max(b.0));
+    let longer = (a.1 - a.0).max(b.1 - b.0);
+    inter * 2 >= longer && inter > 0
+}
+
+const LOOSE: &[&str] = &["person_name_jp", "address_jp", "confidential_marker", "prompt_injection"];
+
+#[test]
+fn corpus_precision_recall() {
+    let policy = Policy::from_file(Path::new("policies/default.toml")).unwrap();
+    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for file in std::fs::read_dir("tests/corpus").unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = v["text"].as_str().unwrap();
+            let labels: Vec<(String, usize, usize)> = v["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| (l["type"].as_str().unwrap().to_string(), l["start"].as_u64().unwrap() as usize, l["end"].as_u64().unwrap() as usize))
+                .collect();
+            let mut used = vec![false; labels.len()];
+            for f in policy.scan(text) {
+                let span = char_span(text, &f);
+                let ty = f.type_name().to_string();
+                let hit = labels.iter().enumerate().position(|(i, l)| !used[i] && l.0 == ty && overlaps(span, (l.1, l.2)));
+                let c = counts.entry(ty.clone()).or_default();
+                match hit {
+                    Some(i) => {
+                        used[i] = true;
+                        c.tp += 1;
+                    }
+                    None => {
+                        c.fp += 1;
+                        misses.push(format!("FP {ty} {:?} in {}: {text:?}", span, v["id"]));
+                    }
+                }
+            }
+            for (i, l) in labels.iter().enumerate() {
+                if !used[i] {
+                    counts.entry(l.0.clone()).or_default().fn_ += 1;
+                    misses.push(format!("FN {} {:?} in {}: {text:?}", l.0, (l.1, l.2), v["id"]));
+                }
+            }
+        }
+    }
+    for m in &misses {
+        println!("{m}");
+    }
+    println!("\n| type | TP | FP | FN | precision | recall |\n|---|---:|---:|---:|---:|---:|");
+    let mut failures = Vec::new();
+    for (ty, c) in &counts {
+        let p = if c.tp + c.fp == 0 { 1.0 } else { c.tp as f64 / (c.tp + c.fp) as f64 };
+        let r = if c.tp + c.fn_ == 0 { 1.0 } else { c.tp as f64 / (c.tp + c.fn_) as f64 };
+        println!("| {ty} | {} | {} | {} | {:.1}% | {:.1}% |", c.tp, c.fp, c.fn_, p * 100.0, r * 100.0);
+        let (min_p, min_r) = if LOOSE.contains(&ty.as_str()) { (0.95, 0.90) } else { (0.98, 0.99) };
+        if p < min_p || r < min_r {
+            failures.push(format!("{ty}: precision {p:.3} (min {min_p}), recall {r:.3} (min {min_r})"));
+        }
+    }
+    assert!(failures.is_empty(), "below target:\n{}", failures.join("\n"));
+}
