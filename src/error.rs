@@ -10,6 +10,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// Findings of one type in a block message: the type, its Japanese label, how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingCount {
+    /// Detector type name.
+    pub kind: String,
+    /// Japanese label (e.g. 個人番号).
+    pub label: String,
+    /// How many.
+    pub count: u32,
+}
+
 /// Everything that can go wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -36,6 +47,12 @@ pub enum GatewayError {
         /// What is wrong, in English.
         problem: &'static str,
     },
+    /// The policy blocks what the request contains.
+    #[error("policy violation")]
+    PolicyViolation(Vec<FindingCount>),
+    /// The request could not be scanned or logged, and the gateway fails closed.
+    #[error("audit unavailable")]
+    AuditUnavailable,
     /// No such model or deployment is configured.
     #[error("unknown model")]
     UnknownModel(String),
@@ -77,7 +94,10 @@ impl GatewayError {
         match self {
             Self::MissingKey | Self::InvalidKey => StatusCode::UNAUTHORIZED,
             Self::ModelNotAllowed(_) | Self::AdminOnly => StatusCode::FORBIDDEN,
-            Self::MalformedJson(_) | Self::InvalidField { .. } => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::InvalidField { .. } | Self::PolicyViolation(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::AuditUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UnknownModel(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,6 +119,8 @@ impl GatewayError {
             Self::AdminOnly => "admin_only",
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidField { .. } => "invalid_field",
+            Self::PolicyViolation(_) => "policy_violation",
+            Self::AuditUnavailable => "audit_unavailable",
             Self::UnknownModel(_) => "unknown_model",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -122,7 +144,8 @@ impl GatewayError {
             Self::UpstreamConnect | Self::UpstreamTimeout(_) | Self::UpstreamProtocol => {
                 "upstream_error"
             }
-            Self::Unavailable | Self::Internal => "server_error",
+            Self::Unavailable | Self::Internal | Self::AuditUnavailable => "server_error",
+            Self::PolicyViolation(_) => "policy_violation",
             _ => "invalid_request_error",
         }
     }
@@ -134,6 +157,7 @@ impl GatewayError {
             Self::InvalidKey => "invalid_api_key",
             Self::ModelNotAllowed(_) => "model_not_allowed",
             Self::UnknownModel(_) => "model_not_found",
+            Self::PolicyViolation(_) => "sensitive_data_detected",
             other => other.kind(),
         }
     }
@@ -167,19 +191,37 @@ impl GatewayError {
             Self::UpstreamProtocol => "生成AIサービスの応答が不正でした。 / The AI provider sent an invalid response.".into(),
             Self::Unavailable => "ただいま利用できません。しばらくしてから再度お試しください。 / Service temporarily unavailable.".into(),
             Self::Internal => "内部エラーが発生しました。 / Internal error.".into(),
+            Self::AuditUnavailable => "監査ログを記録できないため、安全のためリクエストを停止しました。管理者に連絡してください。 / The audit log cannot be written, so the request was not forwarded (fail closed). Contact your administrator.".into(),
+            Self::PolicyViolation(found) => {
+                let ja: Vec<String> = found.iter().map(|f| format!("{}（{}件）", f.label, f.count)).collect();
+                let en: Vec<String> = found.iter().map(|f| format!("{} x{}", f.kind, f.count)).collect();
+                format!(
+                    "送信内容に個人情報・秘匿情報が含まれているため、送信を停止しました（検出: {}）。該当箇所を削除するか伏せ字にしてから再送してください。 / The request was blocked because it contains personal or confidential information ({}). Remove or redact it and try again.",
+                    ja.join("、"),
+                    en.join(", ")
+                )
+            }
         }
     }
 
     /// The OpenAI-shaped JSON body.
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
+        let mut v = json!({
             "error": {
                 "message": self.message(),
                 "type": self.error_type(),
                 "param": self.param(),
                 "code": self.code(),
             }
-        })
+        });
+        if let Self::PolicyViolation(found) = self {
+            let list: Vec<_> = found
+                .iter()
+                .map(|f| json!({"type": f.kind, "count": f.count}))
+                .collect();
+            v["error"]["findings"] = json!(list);
+        }
+        v
     }
 }
 

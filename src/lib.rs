@@ -12,6 +12,7 @@
 //! - [`server`]: listeners (plain and TLS), the router, graceful drain.
 //! - [`state`]: what handlers share, built once at start-up.
 //! - [`pipeline`]: one module per phase, called in order from `pipeline::handle`.
+//! - [`reload`]: policy reload on SIGHUP and on file change.
 //! - [`providers`]: upstream kinds: OpenAI, Azure OpenAI, OpenAI-compatible, built-in mock.
 //! - [`scan`]: detectors, normalisation and policies; knows nothing about HTTP.
 //! - [`store`]: the tamper-evident audit log in sled.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod metrics;
 pub mod pipeline;
 pub mod providers;
+pub mod reload;
 pub mod scan;
 pub mod server;
 pub mod state;

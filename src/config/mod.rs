@@ -14,3 +14,6 @@ pub use settings::{
 
 /// The demo config, embedded so `mamori serve` runs with no files at all.
 pub const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
+
+/// `Settings::source` of the embedded demo config.
+pub const EMBEDDED_SOURCE: &str = "<embedded demo>";

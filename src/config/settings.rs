@@ -263,7 +263,7 @@ impl Settings {
 
     /// The embedded demo config; its relative paths resolve against `base`.
     pub fn demo(base: &Path) -> Result<Settings, ConfigError> {
-        Self::from_toml(super::DEMO_CONFIG, "<embedded demo>", base)
+        Self::from_toml(super::DEMO_CONFIG, super::EMBEDDED_SOURCE, base)
     }
 
     /// Parses and validates TOML text.

@@ -2,9 +2,11 @@
 //! every request, refused or answered, after the log phase.
 
 use crate::metrics::events::{
-    AuthFailed, RequestBlocked, RequestCompleted, TokensUsed, UpstreamFailed, UpstreamTiming,
+    AuthFailed, FindingCount, FindingsDetected, RequestBlocked, RequestCompleted, TokensUsed,
+    UpstreamFailed, UpstreamTiming,
 };
 use crate::metrics::Metrics;
+use crate::scan::Direction;
 
 use super::Exchange;
 
@@ -24,6 +26,28 @@ pub fn record(m: &Metrics, ex: &Exchange) {
     }
     if let (Some(p), Some(kind)) = (&ex.provider, ex.upstream_failure) {
         UpstreamFailed { provider: p, kind }.emit(m);
+    }
+    for dir in [Direction::Request, Direction::Response] {
+        let counts: Vec<FindingCount<'_>> = ex
+            .findings
+            .iter()
+            .filter(|f| f.direction == dir)
+            .map(|f| FindingCount {
+                kind: &f.kind,
+                action: f.action.as_str(),
+                count: u64::from(f.count),
+            })
+            .collect();
+        if !counts.is_empty() {
+            FindingsDetected {
+                direction: match dir {
+                    Direction::Request => "request",
+                    Direction::Response => "response",
+                },
+                findings: &counts,
+            }
+            .emit(m);
+        }
     }
     if let Some(reason) = ex.blocked_reason {
         RequestBlocked { reason }.emit(m);

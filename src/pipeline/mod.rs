@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod parse;
 pub mod plan;
 pub mod respond;
+pub mod scan;
 pub mod stamp;
 
 use std::net::SocketAddr;
@@ -119,6 +120,12 @@ pub struct Exchange {
     pub answer: stamp::AnswerFacts,
     /// Whether the exchange reached the scan phase (only those are audited).
     pub scanned: bool,
+    /// Findings in both directions (types, counts, actions; never values).
+    pub findings: Vec<scan::FindingSummary>,
+    /// The prompt as forwarded (masked), for the log.
+    pub prompt: Option<String>,
+    /// Policy the exchange was scanned with.
+    pub policy: Option<String>,
 }
 
 impl Exchange {
@@ -149,6 +156,9 @@ impl Exchange {
             ttfb: None,
             answer: stamp::AnswerFacts::default(),
             scanned: false,
+            findings: Vec::new(),
+            prompt: None,
+            policy: None,
         }
     }
 
@@ -244,13 +254,29 @@ async fn run(
         .ok_or(GatewayError::Internal)?;
     ex.provider = Some(provider.settings().name.clone());
     let deadline = meta.received + settings.timeouts.total;
-    // 4. scan the request
+    // 4. scan the request (fail closed: a missing policy refuses the request)
+    let policy = state.policy(plan.policy).ok_or_else(|| {
+        tracing::error!(policy = plan.policy, "policy not loaded; refusing request");
+        GatewayError::Unavailable
+    })?;
     ex.scanned = true;
+    ex.policy = Some(policy.name().to_owned());
+    let (scanned, blocked) = scan::scan_request(&policy, &mut req);
+    ex.verdict = scanned.verdict;
+    ex.findings = scanned.findings.clone();
+    ex.prompt = Some(scanned.prompt.clone());
+    if let Some(err) = blocked {
+        ex.blocked_reason = Some("sensitive_data");
+        return Err(err);
+    }
+    let warning = warning_header(&scanned.warned);
+    let restore = policy.restore_masked().then(|| scanned.mask_map.clone());
+    let mut filter = stamp::OutputFilter::new(policy.clone(), restore);
     let notice = stamp::notice_for(settings, &caller, &req);
     let strip_usage = stamp::request_stream_usage(&mut req);
     // 5. forward
     let upstream_started = Instant::now();
-    let sent = forward::forward(provider, &plan, &mut req, strip_usage).await;
+    let sent = forward::forward(provider, &plan, &mut req, scanned.changed || strip_usage).await;
     let mut upstream = match sent {
         Ok(u) => u,
         Err(e) => {
@@ -265,7 +291,7 @@ async fn run(
         let mut ex = slot.take().ok_or(GatewayError::Internal)?;
         let state = state.clone();
         let active = crate::metrics::events::StreamStarted.emit(&state.metrics);
-        return Ok(respond::stream(
+        let mut resp = respond::stream(
             upstream,
             deadline,
             stamper,
@@ -284,7 +310,9 @@ async fn run(
                 }
                 finish(&state, ex).await;
             },
-        ));
+        );
+        add_warning(&mut resp, warning);
+        return Ok(resp);
     }
     let body = respond::read_whole(&mut upstream, deadline).await;
     ex.upstream_elapsed = Some(upstream_started.elapsed());
@@ -301,14 +329,32 @@ async fn run(
             body,
         ));
     }
-    let (stamped, facts) = stamp::stamp_whole(op, &body, notice.as_ref());
+    let (stamped, facts) = stamp::stamp_whole(op, &body, notice.as_ref(), &mut filter);
     ex.answer = facts;
+    ex.findings
+        .extend(filter.tally.summaries(crate::scan::Direction::Response));
+    if filter.blocked() {
+        ex.blocked_reason = Some("sensitive_output");
+        ex.verdict = Verdict::Blocked;
+    }
     let body = stamped.map(Bytes::from).unwrap_or(body);
-    Ok(respond::whole(
-        upstream.status,
-        upstream.content_type.take(),
-        body,
-    ))
+    let mut resp = respond::whole(upstream.status, upstream.content_type.take(), body);
+    add_warning(&mut resp, warning);
+    Ok(resp)
+}
+
+/// `x-mamori-warning`: the categories the policy warns about (ASCII type names).
+fn warning_header(types: &[String]) -> Option<http::HeaderValue> {
+    if types.is_empty() {
+        return None;
+    }
+    http::HeaderValue::from_str(&types.join(", ")).ok()
+}
+
+fn add_warning(resp: &mut Response, warning: Option<http::HeaderValue>) {
+    if let Some(v) = warning {
+        resp.headers_mut().insert("x-mamori-warning", v);
+    }
 }
 
 /// `GET /v1/models`: the models the caller's key may use.

@@ -14,6 +14,8 @@
 //! built from that chunk's own id, model and created, so SDKs receive it as
 //! part of the text. Nothing is held back to do this.
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
 use crate::config::{NoticePosition, Settings};
@@ -21,6 +23,8 @@ use crate::providers::Operation;
 
 use super::auth::Caller;
 use super::parse::ParsedRequest;
+use super::scan::Tally;
+use crate::scan::{Action, Direction, Finding, MaskMap, Policy};
 
 /// Most output text kept for the audit log per answer.
 pub const MAX_CAPTURED_OUTPUT: usize = 1024 * 1024;
@@ -170,11 +174,80 @@ impl AnswerFacts {
     }
 }
 
-/// Stamps a whole JSON answer. Returns the new body if it changed.
+/// Scans the provider's output with the policy (direction `response`) and
+/// puts back values the request had masked (`restore_masked`).
+pub struct OutputFilter {
+    policy: Arc<Policy>,
+    restore: Option<MaskMap>,
+    masks: MaskMap,
+    /// Findings in the output, by type and action.
+    pub tally: Tally,
+}
+
+impl OutputFilter {
+    /// A filter for one answer; `restore` holds the request's placeholders.
+    pub fn new(policy: Arc<Policy>, restore: Option<MaskMap>) -> Self {
+        let masks = policy.mask_map();
+        Self {
+            policy,
+            restore: restore.filter(|m| !m.is_empty()),
+            masks,
+            tally: Tally::default(),
+        }
+    }
+
+    /// Whether some output finding must be blocked.
+    pub fn blocked(&self) -> bool {
+        self.tally.max_action() == Action::Block
+    }
+
+    /// Masks what the policy masks in `text`; returns whether anything changed.
+    fn scan(&mut self, text: &mut String) -> bool {
+        let findings = self.policy.scan(text);
+        let mut to_mask: Vec<Finding> = Vec::new();
+        for f in findings {
+            let action = self.policy.finding_action(text, &f, Direction::Response);
+            self.tally.add(f.type_name(), action);
+            if matches!(action, Action::Mask | Action::Block) {
+                to_mask.push(f);
+            }
+        }
+        if to_mask.is_empty() {
+            return false;
+        }
+        *text = self.masks.mask(text, &to_mask);
+        true
+    }
+
+    /// Puts back the request's masked values; returns whether anything changed.
+    fn restore(&self, text: &mut String) -> bool {
+        let Some(map) = &self.restore else {
+            return false;
+        };
+        match map.restore(text) {
+            std::borrow::Cow::Borrowed(_) => false,
+            std::borrow::Cow::Owned(t) => {
+                *text = t;
+                true
+            }
+        }
+    }
+
+    /// The message that replaces an answer withheld by the policy.
+    fn block_message(&self) -> String {
+        let types = self.tally.types_with(Action::Block).join(", ");
+        format!(
+            "※生成AIの回答に個人情報・秘匿情報が含まれていたため、表示を停止しました。 / The answer was withheld because it contained personal or confidential information ({types})."
+        )
+    }
+}
+
+/// Filters and stamps a whole JSON answer. Returns the new body if it changed.
 pub fn stamp_whole(
     op: Operation,
     body: &[u8],
     notice: Option<&Notice>,
+    filter: &mut OutputFilter,
 ) -> (Option<Vec<u8>>, AnswerFacts) {
     let mut facts = AnswerFacts::default();
     let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
@@ -184,9 +257,51 @@ pub fn stamp_whole(
         facts.usage = Some(u);
     }
     let mut changed = false;
+    // 1. scan the output as the provider wrote it; the log keeps this (masked) text
+    for_each_output_text(op, &mut v, &mut |text, _| {
+        changed |= filter.scan(text);
+        facts.capture(text);
+    });
+    if filter.blocked() {
+        let msg = filter.block_message();
+        for_each_output_text(op, &mut v, &mut |text, _| *text = msg.clone());
+        for choice in choices_mut(&mut v) {
+            choice.insert("finish_reason".into(), json!("content_filter"));
+        }
+        let body = serde_json::to_vec(&v).ok();
+        return (body, facts);
+    }
+    // 2. restore the request's placeholders, 3. add the notice where text is for a person
+    let mut noticed = false;
+    for_each_output_text(op, &mut v, &mut |text, machine| {
+        changed |= filter.restore(text);
+        if let (Some(n), false) = (notice, machine) {
+            *text = n.apply(text);
+            noticed = true;
+        }
+    });
+    if op == Operation::Responses {
+        if let (Some(Value::String(t)), Some(n)) = (v.get_mut("output_text"), notice) {
+            filter.restore(t);
+            *t = n.apply(t);
+            noticed = true;
+        }
+    }
+    facts.notice_applied = noticed;
+    let body = if changed || noticed {
+        serde_json::to_vec(&v).ok()
+    } else {
+        None
+    };
+    (body, facts)
+}
+
+/// Calls `f(text, machine_readable)` on every output text of a whole answer.
+/// Tool-call messages count as machine-readable: they get no notice.
+fn for_each_output_text(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut String, bool)) {
     match op {
         Operation::ChatCompletions => {
-            for choice in choices_mut(&mut v) {
+            for choice in choices_mut(v) {
                 let Some(msg) = choice.get_mut("message").and_then(Value::as_object_mut) else {
                     continue;
                 };
@@ -195,43 +310,44 @@ pub fn stamp_whole(
                     .and_then(Value::as_array)
                     .is_some_and(|a| !a.is_empty());
                 if let Some(Value::String(content)) = msg.get_mut("content") {
-                    facts.capture(content);
-                    if let (Some(n), false) = (notice, has_tools) {
-                        *content = n.apply(content);
-                        changed = true;
-                    }
+                    f(content, has_tools);
                 }
             }
         }
         Operation::Completions => {
-            for choice in choices_mut(&mut v) {
+            for choice in choices_mut(v) {
                 if let Some(Value::String(text)) = choice.get_mut("text") {
-                    facts.capture(text);
-                    if let Some(n) = notice {
-                        *text = n.apply(text);
-                        changed = true;
-                    }
+                    f(text, false);
                 }
             }
         }
         Operation::Responses => {
-            if let Some(output) = v.get_mut("output") {
-                changed |= stamp_response_output(output, notice, Some(&mut facts));
-            }
-            if let (Some(Value::String(t)), Some(n)) = (v.get_mut("output_text"), notice) {
-                *t = n.apply(t);
-                changed = true;
+            for item in v
+                .get_mut("output")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if item.get("type").and_then(Value::as_str) != Some("message") {
+                    continue;
+                }
+                for part in item
+                    .get_mut("content")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    if part.get("type").and_then(Value::as_str) != Some("output_text") {
+                        continue;
+                    }
+                    if let Some(Value::String(text)) = part.get_mut("text") {
+                        f(text, false);
+                    }
+                }
             }
         }
         Operation::Embeddings => {}
     }
-    facts.notice_applied = changed;
-    let body = if changed {
-        serde_json::to_vec(&v).ok()
-    } else {
-        None
-    };
-    (body, facts)
 }
 
 fn choices_mut(v: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {

@@ -13,11 +13,53 @@ use super::Kind;
 
 /// The 47 prefectures, written as in addresses.
 pub(crate) const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 /// CJK ideographs (and the iteration mark) that names and place names are written in.
@@ -29,24 +71,187 @@ fn is_kata(c: char) -> bool {
     matches!(c as u32, 0x30A1..=0x30F4 | 0x30FC)
 }
 
-const ORG_CHARS: &[char] = &['課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班', '所'];
+const ORG_CHARS: &[char] = &[
+    '課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班',
+    '所',
+];
 
 const TITLES: &[&str] = &[
-    "理事長", "委員長", "副社長", "課長", "部長", "社長", "係長", "局長", "所長", "室長", "次長", "主任", "主査", "主事",
-    "先生", "教授", "会長", "理事", "議員", "知事", "市長", "町長", "村長", "区長", "委員", "代表", "院長", "校長",
-    "参事", "審議官", "補佐", "班長", "店長", "様",
+    "理事長",
+    "委員長",
+    "副社長",
+    "課長",
+    "部長",
+    "社長",
+    "係長",
+    "局長",
+    "所長",
+    "室長",
+    "次長",
+    "主任",
+    "主査",
+    "主事",
+    "先生",
+    "教授",
+    "会長",
+    "理事",
+    "議員",
+    "知事",
+    "市長",
+    "町長",
+    "村長",
+    "区長",
+    "委員",
+    "代表",
+    "院長",
+    "校長",
+    "参事",
+    "審議官",
+    "補佐",
+    "班長",
+    "店長",
+    "様",
 ];
 
 const STOP: &[&str] = &[
-    "皆", "皆々", "客", "神", "王", "奥", "父", "母", "兄", "姉", "弟", "妹", "娘", "息子", "旦那", "殿", "上", "各位",
-    "先方", "相手", "同", "両", "彼", "貴殿", "貴方", "当方", "御中", "一同", "仕", "模", "多", "異", "左", "有", "一",
-    "今", "何", "誰", "大家", "家主", "隣", "近所", "本人", "各", "各社", "全員", "主", "坊", "若", "姫", "嫁", "孫", "子",
-    "女", "男", "人", "方", "仏", "未定", "不明", "無し", "未記入", "空欄", "記入", "変更", "必須", "任意", "欄", "部署",
-    "氏名", "担当", "顧客", "学生", "生徒", "新人", "外国人", "店員", "運転手", "医者", "看護師", "業者", "農家", "施主",
-    "社長", "部長", "課長", "先生", "議長", "委員", "代表", "同様", "多様", "仕様", "模様", "異様", "左様", "一様",
-    "今様", "様", "殿様", "王様", "神様", "皆様", "奥様", "お客", "貴社", "御社", "弊社", "当社", "本社", "支社", "会社",
-    "自分", "私", "僕", "俺", "我", "彼女", "誰か", "無", "名", "前", "後", "以下", "上記", "下記", "別紙", "同上",
-    "ユーザー", "ゲスト", "スタッフ", "メンバー", "オーナー", "カスタマー", "パパ", "ママ", "サンタ", "チーム",
+    "皆",
+    "皆々",
+    "客",
+    "神",
+    "王",
+    "奥",
+    "父",
+    "母",
+    "兄",
+    "姉",
+    "弟",
+    "妹",
+    "娘",
+    "息子",
+    "旦那",
+    "殿",
+    "上",
+    "各位",
+    "先方",
+    "相手",
+    "同",
+    "両",
+    "彼",
+    "貴殿",
+    "貴方",
+    "当方",
+    "御中",
+    "一同",
+    "仕",
+    "模",
+    "多",
+    "異",
+    "左",
+    "有",
+    "一",
+    "今",
+    "何",
+    "誰",
+    "大家",
+    "家主",
+    "隣",
+    "近所",
+    "本人",
+    "各",
+    "各社",
+    "全員",
+    "主",
+    "坊",
+    "若",
+    "姫",
+    "嫁",
+    "孫",
+    "子",
+    "女",
+    "男",
+    "人",
+    "方",
+    "仏",
+    "未定",
+    "不明",
+    "無し",
+    "未記入",
+    "空欄",
+    "記入",
+    "変更",
+    "必須",
+    "任意",
+    "欄",
+    "部署",
+    "氏名",
+    "担当",
+    "顧客",
+    "学生",
+    "生徒",
+    "新人",
+    "外国人",
+    "店員",
+    "運転手",
+    "医者",
+    "看護師",
+    "業者",
+    "農家",
+    "施主",
+    "社長",
+    "部長",
+    "課長",
+    "先生",
+    "議長",
+    "委員",
+    "代表",
+    "同様",
+    "多様",
+    "仕様",
+    "模様",
+    "異様",
+    "左様",
+    "一様",
+    "今様",
+    "様",
+    "殿様",
+    "王様",
+    "神様",
+    "皆様",
+    "奥様",
+    "お客",
+    "貴社",
+    "御社",
+    "弊社",
+    "当社",
+    "本社",
+    "支社",
+    "会社",
+    "自分",
+    "私",
+    "僕",
+    "俺",
+    "我",
+    "彼女",
+    "誰か",
+    "無",
+    "名",
+    "前",
+    "後",
+    "以下",
+    "上記",
+    "下記",
+    "別紙",
+    "同上",
+    "ユーザー",
+    "ゲスト",
+    "スタッフ",
+    "メンバー",
+    "オーナー",
+    "カスタマー",
+    "パパ",
+    "ママ",
+    "サンタ",
+    "チーム",
 ];
 
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
@@ -97,7 +302,11 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
     let mut start = end;
     let mut n = 0;
     for (i, c) in chars {
-        let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+        let ok = if han {
+            is_han(c) && c != '〇'
+        } else {
+            is_kata(c)
+        };
         if !ok || n >= max {
             break;
         }
@@ -118,14 +327,28 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
     if t[..end].ends_with(' ') {
         end -= 1;
     }
-    let Some((mut start, han)) = run_back(t, end, if matches!(suffix, "様" | "殿" | "氏") { 7 } else { 6 }) else { return };
+    let Some((mut start, han)) = run_back(
+        t,
+        end,
+        if matches!(suffix, "様" | "殿" | "氏") {
+            7
+        } else {
+            6
+        },
+    ) else {
+        return;
+    };
     if han && t[..start].ends_with(' ') {
         // A surname separated by one space: 山田 太郎 様.
         if let Some((s2, true)) = run_back(t, start - 1, 3) {
             let first = &t[s2..start - 1];
             let before_ok = !t[..s2].chars().next_back().is_some_and(is_han);
             let last = first.chars().next_back();
-            if before_ok && !last.is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者') && !STOP.contains(&first) {
+            if before_ok
+                && !last
+                    .is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者')
+                && !STOP.contains(&first)
+            {
                 start = s2;
             }
         }
@@ -134,7 +357,11 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         return;
     }
     if let Some((a, b)) = clean_name(&t[start..end]) {
-        out.push(Raw { kind: Kind::PersonName, start: start + a, end: start + b });
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: start + a,
+            end: start + b,
+        });
     }
 }
 
@@ -182,7 +409,11 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         let mut end = from + c0.len_utf8();
         let mut n = 1;
         for (i, c) in it {
-            let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+            let ok = if han {
+                is_han(c) && c != '〇'
+            } else {
+                is_kata(c)
+            };
             if !ok {
                 break;
             }
@@ -203,11 +434,19 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             }
         }
     }
-    if copula && !["です", "でした", "さん", "様", "氏", "になります"].iter().any(|s| t[end..].starts_with(s)) {
+    if copula
+        && !["です", "でした", "さん", "様", "氏", "になります"]
+            .iter()
+            .any(|s| t[end..].starts_with(s))
+    {
         return;
     }
     if let Some((a, b)) = clean_name(&t[q..end]) {
-        out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: q + a,
+            end: q + b,
+        });
     }
 }
 
@@ -239,13 +478,19 @@ pub(crate) fn name_after_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>
     if p == he && !t[hs..he].ends_with(' ') {
         return;
     }
-    let Some(mut e) = en_word_at(t, p) else { return };
+    let Some(mut e) = en_word_at(t, p) else {
+        return;
+    };
     if b.get(e) == Some(&b' ') {
         if let Some(e2) = en_word_at(t, e + 1) {
             e = e2;
         }
     }
-    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: p,
+        end: e,
+    });
 }
 
 /// "Tanaka-san".
@@ -261,12 +506,19 @@ pub(crate) fn name_before_en_honorific(t: &str, hs: usize, he: usize, out: &mut 
     if s == hs || !b[s].is_ascii_uppercase() || hs - s < 2 {
         return;
     }
-    out.push(Raw { kind: Kind::PersonName, start: s, end: hs });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: s,
+        end: hs,
+    });
 }
 
 /// "Name: John Smith" at a line start.
 pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-    let line_start = t[..hs].trim_end_matches([' ', '\t', '-', '*']).ends_with('\n') || t[..hs].trim().is_empty();
+    let line_start = t[..hs]
+        .trim_end_matches([' ', '\t', '-', '*'])
+        .ends_with('\n')
+        || t[..hs].trim().is_empty();
     if !line_start {
         return;
     }
@@ -279,13 +531,19 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     if b.get(e1) != Some(&b' ') {
         return;
     }
-    let Some(mut e) = en_word_at(t, e1 + 1) else { return };
+    let Some(mut e) = en_word_at(t, e1 + 1) else {
+        return;
+    };
     if b.get(e) == Some(&b' ') {
         if let Some(e3) = en_word_at(t, e + 1) {
             e = e3;
         }
     }
-    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: p,
+        end: e,
+    });
 }
 
 /// The address regex (prefecture and/or municipalities, then an optional block number).
@@ -299,8 +557,22 @@ pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
 }
 
 const ADDRESS_LABELS: &[&str] = &[
-    "本店所在地", "所在地", "現住所", "住所", "本籍", "送付先", "宛先", "勤務地", "自宅", "在住", "出身", "事務所", "居所",
-    "届け先", "配送先", "連絡先",
+    "本店所在地",
+    "所在地",
+    "現住所",
+    "住所",
+    "本籍",
+    "送付先",
+    "宛先",
+    "勤務地",
+    "自宅",
+    "在住",
+    "出身",
+    "事務所",
+    "居所",
+    "届け先",
+    "配送先",
+    "連絡先",
 ];
 
 /// Runs the address regex over `win` (starting at byte `off` of the text).
@@ -320,7 +592,11 @@ pub(crate) fn addresses_in(re: &Regex, win: &str, off: usize, out: &mut Vec<Raw>
             }
         }
         if e - s >= 6 {
-            out.push(Raw { kind: Kind::Address, start: off + s, end: off + e });
+            out.push(Raw {
+                kind: Kind::Address,
+                start: off + s,
+                end: off + e,
+            });
         }
     }
 }

@@ -63,7 +63,10 @@ fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>) -> Option<Cow<'s
     if c.is_ascii() || is_stable(c) || c == '㊙' {
         return None;
     }
-    if is_dash_variant(c) && prev_norm.is_some_and(|b| b.is_ascii_digit()) && next.is_some_and(is_digitish) {
+    if is_dash_variant(c)
+        && prev_norm.is_some_and(|b| b.is_ascii_digit())
+        && next.is_some_and(is_digitish)
+    {
         return Some(Cow::Borrowed("-"));
     }
     let cp = c as u32;
@@ -87,7 +90,10 @@ fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>) -> Option<Cow<'s
 /// Normalises `text`, borrowing it when nothing changes.
 pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     if text.is_ascii() {
-        return Normalized { text: Cow::Borrowed(text), marks: Vec::new() };
+        return Normalized {
+            text: Cow::Borrowed(text),
+            marks: Vec::new(),
+        };
     }
     let mut out: Option<String> = None;
     let mut marks = Vec::new();
@@ -100,7 +106,11 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
                 if let Some(o) = out.as_mut() {
                     o.push(c);
                 }
-                prev_norm = if c.is_ascii() { Some(c as u8) } else { Some(0x80) };
+                prev_norm = if c.is_ascii() {
+                    Some(c as u8)
+                } else {
+                    Some(0x80)
+                };
             }
             Some(rep) => {
                 let o = out.get_or_insert_with(|| {
@@ -110,14 +120,25 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
                 });
                 let ns = o.len();
                 o.push_str(&rep);
-                marks.push(Mark { norm_start: ns, norm_end: o.len(), orig_start: i, orig_end: i + c.len_utf8() });
+                marks.push(Mark {
+                    norm_start: ns,
+                    norm_end: o.len(),
+                    orig_start: i,
+                    orig_end: i + c.len_utf8(),
+                });
                 prev_norm = rep.as_bytes().last().copied();
             }
         }
     }
     match out {
-        None => Normalized { text: Cow::Borrowed(text), marks: Vec::new() },
-        Some(s) => Normalized { text: Cow::Owned(s), marks },
+        None => Normalized {
+            text: Cow::Borrowed(text),
+            marks: Vec::new(),
+        },
+        Some(s) => Normalized {
+            text: Cow::Owned(s),
+            marks,
+        },
     }
 }
 
@@ -169,7 +190,10 @@ mod tests {
         assert_eq!(n.text, "電話は090-1234-5678です");
         let s = n.text.find("090").unwrap();
         let e = s + "090-1234-5678".len();
-        assert_eq!(&src[n.orig_start(s)..n.orig_end(e)], "０９０－１２３４ー５６７８");
+        assert_eq!(
+            &src[n.orig_start(s)..n.orig_end(e)],
+            "０９０－１２３４ー５６７８"
+        );
     }
 
     #[test]

@@ -203,6 +203,7 @@ pub async fn start_gateway(config: &str) -> Gateway {
     .unwrap();
     settings.data_dir = data_dir.path().to_path_buf();
     let state = Arc::new(AppState::new(settings).unwrap());
+    mamori::reload::spawn(state.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
@@ -290,3 +291,32 @@ pub fn chat_text(chunks: &[serde_json::Value]) -> String {
         .filter_map(|v| v["choices"][0]["delta"]["content"].as_str())
         .collect()
 }
+
+/// Boots the scripted upstream and a gateway whose policies come from `dir`.
+pub async fn start_with_policies(
+    dir: &std::path::Path,
+    extra: &str,
+) -> (Gateway, upstream::Upstream) {
+    let up = upstream::Upstream::start().await;
+    let config = config_for(up.addr, extra).replace(&policies_dir(), &dir.display().to_string());
+    let gw = start_gateway(&config).await;
+    (gw, up)
+}
+
+/// A temporary policies folder holding the repo's policies plus `extra` files.
+pub fn policies_with(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    for (name, text) in extra {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// A My Number with a valid check digit (12 digits).
+pub const MY_NUMBER: &str = "123456789018";

@@ -16,6 +16,9 @@ use futures_util::stream;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
+/// A secret the upstream "leaks" in its output when asked with `leak-key`.
+pub const LEAKED_KEY: &str = "sk-proj-Ab3dEf6hIj9lMn2pQr5tUv8xYz1AbCdEfGhIjKlMnOp";
+
 /// A request as the upstream received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -95,7 +98,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     });
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let stream = json.get("stream").and_then(Value::as_bool).unwrap_or(false);
-    let text = last_user(&json);
+    let mut text = last_user(&json);
+    // Canned "model output" that the request itself did not contain.
+    if text == "leak-key" {
+        text = format!("APIキーは {LEAKED_KEY} です");
+    } else if text == "leak-mynumber" {
+        text = "マイナンバーは123456789018です".to_owned();
+    }
     let model = json
         .get("model")
         .and_then(Value::as_str)
