@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use mamori::store::{
-    AuditRecord, AuditStore, BreakKind, Durability, FindingSummary, StoreConfig, StoreError,
-    Usage, Verdict,
+    AuditRecord, AuditStore, BreakKind, Durability, FindingSummary, StoreConfig, StoreError, Usage,
+    Verdict,
 };
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -103,8 +103,7 @@ fn verify_cli(dir: &Path) -> (i32, String) {
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
 
@@ -284,8 +283,10 @@ async fn retention_purge_keeps_the_chain_verifiable() {
     run.store
         .put_feedback(
             &old_ids[0],
-            serde_json::from_str(r#"{"rating":"bad","time":"2026-01-01T00:00:00Z","user":"user0"}"#)
-                .unwrap(),
+            serde_json::from_str(
+                r#"{"rating":"bad","time":"2026-01-01T00:00:00Z","user":"user0"}"#,
+            )
+            .unwrap(),
         )
         .unwrap();
     let cutoff = now - time::Duration::days(30);
@@ -298,17 +299,17 @@ async fn retention_purge_keeps_the_chain_verifiable() {
     assert!(run.store.get(&old_ids[3]).unwrap().is_none());
     assert!(run.store.get_feedback(&old_ids[0]).unwrap().is_none());
     assert!(run.store.get(&new_ids[0]).unwrap().is_some());
-    let page = run
-        .store
-        .search(&Default::default(), None, 100)
-        .unwrap();
+    let page = run.store.search(&Default::default(), None, 100).unwrap();
     assert_eq!(page.records.len(), 5);
     // Purge and then append: the chain continues from the head.
     let r = run.store.append(rec(99, now)).await.unwrap();
     assert_eq!(r.seq, Some(21));
     assert!(run.store.verify().unwrap().intact);
     // Purge everything, append again, across a reopen.
-    let all = run.store.purge_before(now + time::Duration::days(1)).unwrap();
+    let all = run
+        .store
+        .purge_before(now + time::Duration::days(1))
+        .unwrap();
     assert_eq!(all, 6);
     let report = run.store.verify().unwrap();
     assert!(report.intact, "{report:?}");
