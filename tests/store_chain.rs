@@ -347,12 +347,12 @@ async fn retention_loop_purges_by_config() {
         },
     ));
     for _ in 0..50 {
-        if run.store.len() == 1 {
+        if run.store.len().unwrap() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(run.store.len(), 1);
+    assert_eq!(run.store.len().unwrap(), 1);
     stop.send(()).unwrap();
     h.await.unwrap();
     assert!(run.store.verify().unwrap().intact);

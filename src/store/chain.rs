@@ -125,68 +125,69 @@ impl AuditStore {
             first_break: None,
         };
         let mut brk: Option<ChainBreak> = None;
-        for kv in tree.scan_prefix([layout::P_RECORD]) {
-            let (k, v) = kv?;
-            let Some(kseq) = layout::seq_from_record_key(&k) else {
+        // A record below the anchor should have been purged with it.
+        if let Some((k, v)) = tree
+            .range(layout::record_key(0)..layout::record_key(start))
+            .next()
+            .transpose()?
+        {
+            brk = Some(ChainBreak {
+                kind: BreakKind::Corrupt,
+                seq: layout::seq_from_record_key(&k).unwrap_or(0),
+                id: layout::decode_entry(&v)
+                    .ok()
+                    .and_then(|e| id_of(e.canonical)),
+                detail: format!("record at or below the retention anchor (next expected {start})"),
+            });
+        }
+        // Point lookups, not a range scan: keeps sled's page cache bounded on big stores.
+        let mut seq = start;
+        while brk.is_none() && seq <= limit {
+            let Some(v) = tree.get(layout::record_key(seq))? else {
+                let next = tree
+                    .range(layout::record_key(seq)..layout::record_key(limit.saturating_add(1)))
+                    .next()
+                    .transpose()?
+                    .and_then(|(k, _)| layout::seq_from_record_key(&k));
                 brk = Some(ChainBreak {
-                    kind: BreakKind::Corrupt,
-                    seq: expected,
-                    id: None,
-                    detail: "malformed record key".into(),
+                    kind: BreakKind::Missing,
+                    seq,
+                    id: self.id_for_seq(seq)?,
+                    detail: match next {
+                        Some(n) => format!("record {seq} is missing (next present is {n})"),
+                        None => {
+                            format!("records {seq}..={limit} are missing (chain head is {limit})")
+                        }
+                    },
                 });
                 break;
             };
-            if kseq > limit {
-                break; // appended after the walk began
-            }
-            if kseq < start {
-                brk = Some(ChainBreak {
-                    kind: BreakKind::Corrupt,
-                    seq: kseq,
-                    id: layout::decode_entry(&v)
-                        .ok()
-                        .and_then(|e| id_of(e.canonical)),
-                    detail: format!(
-                        "record at or below the retention anchor (next expected {start})"
-                    ),
-                });
-                break;
-            }
-            if kseq > expected {
-                brk = Some(ChainBreak {
-                    kind: BreakKind::Missing,
-                    seq: expected,
-                    id: self.id_for_seq(expected)?,
-                    detail: format!("record {expected} is missing (next present is {kseq})"),
-                });
-                break;
-            }
             let entry = match layout::decode_entry(&v) {
                 Ok(e) => e,
                 Err(e) => {
                     brk = Some(ChainBreak {
                         kind: BreakKind::Corrupt,
-                        seq: kseq,
-                        id: self.id_for_seq(kseq)?,
+                        seq,
+                        id: self.id_for_seq(seq)?,
                         detail: e.to_string(),
                     });
                     break;
                 }
             };
             let id = || id_of(entry.canonical);
-            if entry.seq != kseq {
+            if entry.seq != seq {
                 brk = Some(ChainBreak {
                     kind: BreakKind::Altered,
-                    seq: kseq,
+                    seq,
                     id: id(),
-                    detail: format!("stored seq {} under key {kseq}", entry.seq),
+                    detail: format!("stored seq {} under key {seq}", entry.seq),
                 });
                 break;
             }
             if entry.prev != prev {
                 brk = Some(ChainBreak {
                     kind: BreakKind::BrokenLink,
-                    seq: kseq,
+                    seq,
                     id: id(),
                     detail: format!(
                         "prev_hash {} does not equal the previous record's hash {}",
@@ -196,11 +197,11 @@ impl AuditStore {
                 });
                 break;
             }
-            let computed = layout::chain_hash(&entry.prev, kseq, entry.canonical);
+            let computed = layout::chain_hash(&entry.prev, seq, entry.canonical);
             if computed != entry.hash {
                 brk = Some(ChainBreak {
                     kind: BreakKind::Altered,
-                    seq: kseq,
+                    seq,
                     id: id(),
                     detail: format!(
                         "content hashes to {} but {} is stored",
@@ -211,12 +212,13 @@ impl AuditStore {
                 break;
             }
             if report.first_seq.is_none() {
-                report.first_seq = Some(kseq);
+                report.first_seq = Some(seq);
             }
-            report.last_seq = Some(kseq);
+            report.last_seq = Some(seq);
             report.checked += 1;
             prev = entry.hash;
-            expected += 1;
+            expected = seq + 1;
+            seq += 1;
         }
         if brk.is_none() {
             let last = expected - 1;
@@ -290,36 +292,41 @@ impl AuditStore {
             .unwrap_or_else(|p| p.into_inner());
         let shared = &self.shared;
         let tree = &shared.tree;
+        let (first, last_seq) = shared.chain_bounds()?;
+        let mut seq = first;
         let mut purged = 0usize;
         loop {
             let mut batch = sled::Batch::default();
             let mut n = 0usize;
             let mut last: Option<(u64, Hash)> = None;
             let mut reached_live = false;
-            for kv in tree.scan_prefix([layout::P_RECORD]) {
-                let (k, v) = kv?;
+            while seq <= last_seq && n < PURGE_CHUNK {
+                let key = layout::record_key(seq);
+                let Some(v) = tree.get(key)? else {
+                    return Err(StoreError::Corrupt(format!(
+                        "record {seq} is missing; purge stopped (run `mamori logs verify`)"
+                    )));
+                };
                 let entry = layout::decode_entry(&v)?;
                 let rec: AuditRecord = serde_json::from_slice(entry.canonical).map_err(|e| {
-                    StoreError::Corrupt(format!("record {}: {e}; purge stopped", entry.seq))
+                    StoreError::Corrupt(format!("record {seq}: {e}; purge stopped"))
                 })?;
                 if rec.time >= cutoff {
                     reached_live = true;
                     break;
                 }
-                batch.remove(k);
+                batch.remove(&key[..]);
                 let idk = layout::id_key(&rec.id);
-                if tree.get(&idk)?.as_deref() == Some(&entry.seq.to_be_bytes()[..]) {
+                if tree.get(&idk)?.as_deref() == Some(&seq.to_be_bytes()[..]) {
                     batch.remove(idk);
                     batch.remove(layout::feedback_key(&rec.id));
                 }
-                for ik in layout::index_keys(&rec, entry.seq) {
+                for ik in layout::index_keys(&rec, seq) {
                     batch.remove(ik);
                 }
-                last = Some((entry.seq, entry.hash));
+                last = Some((seq, entry.hash));
                 n += 1;
-                if n >= PURGE_CHUNK {
-                    break;
-                }
+                seq += 1;
             }
             let Some((s, h)) = last else { break };
             batch.insert(layout::K_ANCHOR, &layout::encode_point(s, &h)[..]);
@@ -331,7 +338,7 @@ impl AuditStore {
                 return Err(e);
             }
             purged += n;
-            if reached_live || n < PURGE_CHUNK {
+            if reached_live || seq > last_seq {
                 break;
             }
         }

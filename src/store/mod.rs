@@ -203,6 +203,19 @@ impl Shared {
         }
     }
 
+    /// Inclusive seq range currently stored: (anchor + 1 or 1, head or 0).
+    pub(crate) fn chain_bounds(&self) -> Result<(u64, u64), StoreError> {
+        let point = |k: &[u8]| -> Result<Option<u64>, StoreError> {
+            self.tree
+                .get(k)?
+                .map(|v| layout::decode_point(&v).map(|(s, _)| s))
+                .transpose()
+        };
+        let first = point(layout::K_ANCHOR)?.map_or(1, |s| s + 1);
+        let last = point(layout::K_HEAD)?.unwrap_or(0);
+        Ok((first, last))
+    }
+
     pub(crate) fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::SeqCst)
     }
@@ -448,17 +461,14 @@ impl AuditStore {
             .contains_key(layout::consent_key(subject))?)
     }
 
-    /// Number of records currently stored (after purges).
-    pub fn len(&self) -> usize {
-        self.shared.tree.scan_prefix([layout::P_RECORD]).count()
+    /// Number of records currently stored (head − anchor; O(1), assumes an intact chain).
+    pub fn len(&self) -> Result<u64, StoreError> {
+        let (first, last) = self.shared.chain_bounds()?;
+        Ok((last + 1).saturating_sub(first))
     }
 
     /// Whether no records are stored.
-    pub fn is_empty(&self) -> bool {
-        self.shared
-            .tree
-            .scan_prefix([layout::P_RECORD])
-            .next()
-            .is_none()
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
     }
 }

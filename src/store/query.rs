@@ -185,44 +185,120 @@ fn stored_from_entry(e: &Entry<'_>) -> Result<StoredRecord, StoreError> {
     })
 }
 
+/// Where candidates come from.
+enum Source {
+    /// Walk seqs with point lookups (records are dense between anchor and head).
+    /// Point lookups keep sled's page cache bounded; a sled range scan over
+    /// record values keeps every page it touched resident (sled 0.34).
+    Seq { next: u64, end: u64, done: bool },
+    /// Walk an index range (small keys) and look each record up.
+    Index(sled::Iter),
+}
+
 /// Iterates matching records in seq order (ascending or descending) within [lo, hi).
 struct Matches<'a> {
     shared: &'a Shared,
-    iter: sled::Iter,
-    via_index: bool,
+    source: Source,
     desc: bool,
     filter: &'a Filter,
     needle: Option<String>,
 }
 
 impl<'a> Matches<'a> {
-    fn new(shared: &'a Shared, filter: &'a Filter, lo: u64, hi: u64, desc: bool) -> Self {
+    fn new(
+        shared: &'a Shared,
+        filter: &'a Filter,
+        lo: u64,
+        hi: u64,
+        desc: bool,
+    ) -> Result<Self, StoreError> {
         let needle = filter.text.as_ref().map(|t| t.to_lowercase());
         let driver = filter
             .driver()
             .and_then(|(tag, v)| layout::index_prefix(tag, &v));
-        let (iter, via_index) = match driver {
+        let source = match driver {
             Some(prefix) => {
                 let mut a = prefix.clone();
                 a.extend_from_slice(&lo.to_be_bytes());
                 let mut b = prefix;
                 b.extend_from_slice(&hi.to_be_bytes());
-                (shared.tree.range(a..b), true)
+                Source::Index(shared.tree.range(a..b))
             }
-            None => (
-                shared
-                    .tree
-                    .range(layout::record_key(lo)..layout::record_key(hi)),
-                false,
-            ),
+            None => {
+                let (first, last) = shared.chain_bounds()?;
+                let lo = lo.max(first);
+                let hi = hi.saturating_sub(1).min(last);
+                if lo > hi {
+                    Source::Seq {
+                        next: 0,
+                        end: 0,
+                        done: true,
+                    }
+                } else if desc {
+                    Source::Seq {
+                        next: hi,
+                        end: lo,
+                        done: false,
+                    }
+                } else {
+                    Source::Seq {
+                        next: lo,
+                        end: hi,
+                        done: false,
+                    }
+                }
+            }
         };
-        Matches {
+        Ok(Matches {
             shared,
-            iter,
-            via_index,
+            source,
             desc,
             filter,
             needle,
+        })
+    }
+
+    /// Next candidate entry bytes, or None at the end.
+    fn next_entry(&mut self) -> Option<Result<sled::IVec, StoreError>> {
+        loop {
+            let seq = match &mut self.source {
+                Source::Seq { next, end, done } => {
+                    if *done {
+                        return None;
+                    }
+                    let seq = *next;
+                    if seq == *end {
+                        *done = true;
+                    } else if self.desc {
+                        *next -= 1;
+                    } else {
+                        *next += 1;
+                    }
+                    seq
+                }
+                Source::Index(iter) => {
+                    let kv = if self.desc {
+                        iter.next_back()
+                    } else {
+                        iter.next()
+                    }?;
+                    let k = match kv {
+                        Ok((k, _)) => k,
+                        Err(e) => return Some(Err(e.into())),
+                    };
+                    match layout::seq_from_index_key(&k) {
+                        Some(s) => s,
+                        None => {
+                            return Some(Err(StoreError::Corrupt("index key malformed".into())))
+                        }
+                    }
+                }
+            };
+            match self.shared.tree.get(layout::record_key(seq)) {
+                Ok(Some(v)) => return Some(Ok(v)),
+                Ok(None) => continue, // purged meanwhile (verify reports real gaps)
+                Err(e) => return Some(Err(e.into())),
+            }
         }
     }
 }
@@ -232,26 +308,9 @@ impl Iterator for Matches<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let kv = if self.desc {
-                self.iter.next_back()
-            } else {
-                self.iter.next()
-            }?;
-            let (k, v) = match kv {
-                Ok(kv) => kv,
-                Err(e) => return Some(Err(e.into())),
-            };
-            let value = if self.via_index {
-                let Some(seq) = layout::seq_from_index_key(&k) else {
-                    return Some(Err(StoreError::Corrupt("index key malformed".into())));
-                };
-                match self.shared.tree.get(layout::record_key(seq)) {
-                    Ok(Some(v)) => v,
-                    Ok(None) => continue, // purged meanwhile
-                    Err(e) => return Some(Err(e.into())),
-                }
-            } else {
-                v
+            let value = match self.next_entry()? {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
             };
             let stored = match decode_stored(&value) {
                 Ok(s) => s,
@@ -374,7 +433,7 @@ impl AuditStore {
                 .map_err(|_| StoreError::Invalid(format!("bad cursor {c:?}")))?,
         };
         let mut records = Vec::with_capacity(limit.min(64));
-        for s in Matches::new(&self.shared, filter, 0, hi, true).take(limit) {
+        for s in Matches::new(&self.shared, filter, 0, hi, true)?.take(limit) {
             records.push(with_feedback(self, s?)?);
         }
         let next_cursor = if records.len() == limit {
@@ -399,7 +458,7 @@ impl AuditStore {
         let io = |e: std::io::Error| StoreError::Export(e.to_string());
         match format {
             ExportFormat::Jsonl => {
-                for s in Matches::new(&self.shared, filter, 0, u64::MAX, false) {
+                for s in Matches::new(&self.shared, filter, 0, u64::MAX, false)? {
                     let s = with_feedback(self, s?)?;
                     serde_json::to_writer(&mut *out, &s)
                         .map_err(|e| StoreError::Export(e.to_string()))?;
@@ -412,7 +471,7 @@ impl AuditStore {
                 let mut w = csv::Writer::from_writer(&mut *out);
                 let cerr = |e: csv::Error| StoreError::Export(e.to_string());
                 w.write_record(CSV_HEADER).map_err(cerr)?;
-                for s in Matches::new(&self.shared, filter, 0, u64::MAX, false) {
+                for s in Matches::new(&self.shared, filter, 0, u64::MAX, false)? {
                     let s = with_feedback(self, s?)?;
                     w.write_record(csv_row(&s)?).map_err(cerr)?;
                     n += 1;
@@ -428,7 +487,7 @@ impl AuditStore {
         let mut st = Stats::default();
         let off = self.shared.cfg.stats_utc_offset;
         let day_fmt = time::macros::format_description!("[year]-[month]-[day]");
-        for s in Matches::new(&self.shared, filter, 0, u64::MAX, false) {
+        for s in Matches::new(&self.shared, filter, 0, u64::MAX, false)? {
             let s = s?;
             let r = &s.record;
             st.total += 1;
