@@ -116,7 +116,7 @@ fn export_child() {
     };
     let dir = Path::new(&dir);
     let base = status_kib("VmRSS:", None).unwrap();
-    let mut open = base;
+    let open;
     let (n, after_first) = if mode == "raw" {
         let db = sled::Config::new()
             .path(dir.join("audit"))

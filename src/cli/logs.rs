@@ -44,8 +44,8 @@ pub struct FilterArgs {
     pub text: Option<String>,
 }
 
-impl From<FilterArgs> for Filter {
-    fn from(a: FilterArgs) -> Self {
+impl From<Box<FilterArgs>> for Filter {
+    fn from(a: Box<FilterArgs>) -> Self {
         Filter {
             user: a.user,
             department: a.department,
@@ -80,7 +80,7 @@ pub enum LogsCommand {
         data_dir: PathBuf,
         /// Filters.
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: Box<FilterArgs>,
         /// Records per page (max 1000).
         #[arg(long, default_value_t = 50)]
         limit: usize,
@@ -106,7 +106,7 @@ pub enum LogsCommand {
         data_dir: PathBuf,
         /// Filters.
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: Box<FilterArgs>,
         /// jsonl or csv.
         #[arg(long, default_value = "jsonl")]
         format: ExportFormat,
@@ -121,7 +121,7 @@ pub enum LogsCommand {
         data_dir: PathBuf,
         /// Filters.
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: Box<FilterArgs>,
     },
     /// Walk the hash chain and report the first break (exit 0 intact, 1 broken, 2 error).
     Verify {

@@ -226,3 +226,65 @@ pub fn decode_seq(v: &[u8]) -> Result<u64, StoreError> {
         .map_err(|_| StoreError::Corrupt("id index value malformed".into()))?;
     Ok(u64::from_be_bytes(arr))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn chain_hash_is_sha256_of_prev_seq_canonical() {
+        // SHA-256 of 32 zero bytes ‖ 00..01 ‖ "{}" computed independently.
+        let mut input = vec![0u8; 32];
+        input.extend_from_slice(&1u64.to_be_bytes());
+        input.extend_from_slice(b"{}");
+        let want: Hash = Sha256::digest(&input).into();
+        assert_eq!(chain_hash(&GENESIS, 1, b"{}"), want);
+        assert_ne!(chain_hash(&GENESIS, 2, b"{}"), want);
+    }
+
+    #[test]
+    fn index_ranges_do_not_bleed_between_values() {
+        // "ab" and "a" share a byte prefix but not an index prefix (length is part of it).
+        let a = index_prefix(T_USER, "a").unwrap();
+        let ab = index_key(T_USER, "ab", 1).unwrap();
+        assert!(!ab.starts_with(&a));
+        assert_eq!(
+            seq_from_index_key(&index_key(T_USER, "a", 42).unwrap()),
+            Some(42)
+        );
+        assert!(index_prefix(T_USER, &"x".repeat(70_000)).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn entry_round_trips(seq in any::<u64>(), prev in any::<[u8; 32]>(), body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let h = chain_hash(&prev, seq, &body);
+            let v = encode_entry(seq, &prev, &h, &body);
+            let e = decode_entry(&v).unwrap();
+            prop_assert_eq!(e.seq, seq);
+            prop_assert_eq!(e.prev, prev);
+            prop_assert_eq!(e.hash, h);
+            prop_assert_eq!(e.canonical, &body[..]);
+            prop_assert_eq!(decode_point(&encode_point(seq, &h)).unwrap(), (seq, h));
+            prop_assert_eq!(seq_from_record_key(&record_key(seq)), Some(seq));
+        }
+
+        #[test]
+        fn index_keys_sort_by_seq_within_a_value(v in "[a-z\\u{3042}-\\u{3093}]{0,12}", a in any::<u64>(), b in any::<u64>()) {
+            let ka = index_key(T_DEPT, &v, a).unwrap();
+            let kb = index_key(T_DEPT, &v, b).unwrap();
+            prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
+        }
+    }
+
+    #[test]
+    fn truncated_entries_are_corrupt_not_panics() {
+        for n in 0..HEADER_LEN {
+            assert!(decode_entry(&vec![ENTRY_VERSION; n]).is_err());
+        }
+        assert!(decode_entry(&[2u8; 80]).is_err());
+        assert!(decode_point(&[0u8; 39]).is_err());
+    }
+}

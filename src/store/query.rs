@@ -192,7 +192,7 @@ enum Source {
     /// record values keeps every page it touched resident (sled 0.34).
     Seq { next: u64, end: u64, done: bool },
     /// Walk an index range (small keys) and look each record up.
-    Index(sled::Iter),
+    Index(Box<sled::Iter>),
 }
 
 /// Iterates matching records in seq order (ascending or descending) within [lo, hi).
@@ -222,7 +222,7 @@ impl<'a> Matches<'a> {
                 a.extend_from_slice(&lo.to_be_bytes());
                 let mut b = prefix;
                 b.extend_from_slice(&hi.to_be_bytes());
-                Source::Index(shared.tree.range(a..b))
+                Source::Index(Box::new(shared.tree.range(a..b)))
             }
             None => {
                 let (first, last) = shared.chain_bounds()?;

@@ -245,3 +245,46 @@ pub struct StoredRecord {
     /// Feedback on this record, if any.
     pub feedback: Option<Feedback>,
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_are_lowercase_on_the_wire() {
+        for v in Verdict::ALL {
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.as_str()));
+            assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), v);
+            assert_eq!(v.as_str().parse::<Verdict>().unwrap(), v);
+        }
+        assert!("Allowed".parse::<Verdict>().is_err());
+    }
+
+    #[test]
+    fn ratings_accept_good_bad_and_1_to_5() {
+        let r = |s: &str| serde_json::from_str::<Rating>(s);
+        assert_eq!(r("\"good\"").unwrap(), Rating::Good);
+        assert_eq!(r("\"bad\"").unwrap(), Rating::Bad);
+        assert_eq!(r("1").unwrap(), Rating::Score(1));
+        assert_eq!(r("5").unwrap(), Rating::Score(5));
+        for bad in ["0", "6", "-1", "2.5", "\"Good\"", "null", "\"3\""] {
+            assert!(r(bad).is_err(), "{bad}");
+        }
+        assert!(Rating::Score(2).is_bad() && Rating::Bad.is_bad());
+        assert!(!Rating::Score(3).is_bad() && !Rating::Good.is_bad());
+    }
+
+    #[test]
+    fn finding_type_is_serialised_as_type() {
+        let f = FindingSummary {
+            kind: "my_number".into(),
+            count: 1,
+            action: "block".into(),
+            direction: "request".into(),
+        };
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["type"], "my_number");
+    }
+}

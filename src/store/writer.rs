@@ -292,9 +292,8 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
     let mut batch = sled::Batch::default();
     let mut points = Vec::with_capacity(jobs.len());
     let mut seen: HashSet<&str> = HashSet::with_capacity(jobs.len());
-    let mut seq = next_seq;
     let mut prev = last_hash;
-    for job in jobs {
+    for (seq, job) in (next_seq..).zip(jobs) {
         let hash = layout::chain_hash(&prev, seq, &job.canonical);
         batch.insert(
             &layout::record_key(seq)[..],
@@ -315,7 +314,6 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
         }
         points.push((seq, hash));
         prev = hash;
-        seq += 1;
     }
     if let Some(&(s, h)) = points.last() {
         batch.insert(layout::K_HEAD, &layout::encode_point(s, &h)[..]);
