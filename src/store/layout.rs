@@ -1,0 +1,290 @@
+//! On-disk layout: key prefixes in the single `audit` sled tree and the binary
+//! entry format of chained records. Everything that must change atomically
+//! (a record, its id and search index entries, the chain head; or a purge and
+//! its anchor) lives in this one tree so a single `apply_batch` covers it.
+
+use sha2::{Digest, Sha256};
+
+use super::error::StoreError;
+use super::record::AuditRecord;
+
+/// Name of the sled tree holding everything.
+pub const TREE: &str = "audit";
+/// Record entries: `r` + seq (u64 big-endian) → entry bytes.
+pub const P_RECORD: u8 = b'r';
+/// Id index: `i` + id → seq (u64 big-endian).
+pub const P_ID: u8 = b'i';
+/// Secondary indexes: `x` + tag + len (u16 BE) + value + seq (u64 BE) → empty.
+pub const P_INDEX: u8 = b'x';
+/// Feedback: `f` + id → JSON.
+pub const P_FEEDBACK: u8 = b'f';
+/// Consent: `c` + subject → JSON.
+pub const P_CONSENT: u8 = b'c';
+/// Chain head: seq (8) + hash (32) of the newest record.
+pub const K_HEAD: &[u8] = b"mhead";
+/// Anchor: seq (8) + hash (32) of the last purged record.
+pub const K_ANCHOR: &[u8] = b"manchor";
+
+/// Entry format version byte.
+pub const ENTRY_VERSION: u8 = 1;
+/// Header length: version (1) + seq (8) + prev_hash (32) + hash (32).
+pub const HEADER_LEN: usize = 1 + 8 + 32 + 32;
+
+/// Index tag for user.
+pub const T_USER: u8 = b'u';
+/// Index tag for department.
+pub const T_DEPT: u8 = b'd';
+/// Index tag for plan.
+pub const T_PLAN: u8 = b'p';
+/// Index tag for model.
+pub const T_MODEL: u8 = b'm';
+/// Index tag for verdict.
+pub const T_VERDICT: u8 = b'v';
+/// Index tag for finding type.
+pub const T_TYPE: u8 = b't';
+
+/// A 32-byte SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// The hash before the first record ever written.
+pub const GENESIS: Hash = [0u8; 32];
+
+/// Key of record `seq`.
+pub fn record_key(seq: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = P_RECORD;
+    k[1..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Key of the id index entry for `id`.
+pub fn id_key(id: &str) -> Vec<u8> {
+    prefixed(P_ID, id.as_bytes())
+}
+
+/// Key of the feedback for `id`.
+pub fn feedback_key(id: &str) -> Vec<u8> {
+    prefixed(P_FEEDBACK, id.as_bytes())
+}
+
+/// Key of the consent for `subject`.
+pub fn consent_key(subject: &str) -> Vec<u8> {
+    prefixed(P_CONSENT, subject.as_bytes())
+}
+
+fn prefixed(p: u8, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + rest.len());
+    k.push(p);
+    k.extend_from_slice(rest);
+    k
+}
+
+/// Prefix of all index entries for (tag, value); `None` when the value is too long to index.
+pub fn index_prefix(tag: u8, value: &str) -> Option<Vec<u8>> {
+    let len = u16::try_from(value.len()).ok()?;
+    let mut k = Vec::with_capacity(4 + value.len() + 8);
+    k.push(P_INDEX);
+    k.push(tag);
+    k.extend_from_slice(&len.to_be_bytes());
+    k.extend_from_slice(value.as_bytes());
+    Some(k)
+}
+
+/// Full index key for (tag, value, seq).
+pub fn index_key(tag: u8, value: &str, seq: u64) -> Option<Vec<u8>> {
+    let mut k = index_prefix(tag, value)?;
+    k.extend_from_slice(&seq.to_be_bytes());
+    Some(k)
+}
+
+/// All index keys a record contributes.
+pub fn index_keys(rec: &AuditRecord, seq: u64) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(6 + rec.findings.len());
+    let mut push = |tag: u8, v: &str| {
+        if let Some(k) = index_key(tag, v, seq) {
+            out.push(k);
+        }
+    };
+    push(T_USER, &rec.user);
+    push(T_DEPT, &rec.department);
+    if let Some(p) = &rec.plan {
+        push(T_PLAN, p);
+    }
+    push(T_MODEL, &rec.model);
+    push(T_VERDICT, rec.verdict.as_str());
+    let mut types: Vec<&str> = rec.findings.iter().map(|f| f.kind.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    for t in types {
+        push(T_TYPE, t);
+    }
+    out
+}
+
+/// Reads the trailing seq of an index key.
+pub fn seq_from_index_key(k: &[u8]) -> Option<u64> {
+    let tail = k.get(k.len().checked_sub(8)?..)?;
+    Some(u64::from_be_bytes(tail.try_into().ok()?))
+}
+
+/// Reads a seq from a record key.
+pub fn seq_from_record_key(k: &[u8]) -> Option<u64> {
+    if k.len() != 9 || k.first() != Some(&P_RECORD) {
+        return None;
+    }
+    Some(u64::from_be_bytes(k.get(1..9)?.try_into().ok()?))
+}
+
+/// The chain hash: SHA-256(prev_hash || seq as u64 big-endian || canonical bytes).
+pub fn chain_hash(prev: &Hash, seq: u64, canonical: &[u8]) -> Hash {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(seq.to_be_bytes());
+    h.update(canonical);
+    h.finalize().into()
+}
+
+/// Canonical bytes of a record: compact JSON, fields in declaration order.
+pub fn canonical_bytes(rec: &AuditRecord) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(rec)
+        .map_err(|e| StoreError::Invalid(format!("record not serialisable: {e}")))
+}
+
+/// Builds an entry: header + canonical bytes.
+pub fn encode_entry(seq: u64, prev: &Hash, hash: &Hash, canonical: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(HEADER_LEN + canonical.len());
+    v.push(ENTRY_VERSION);
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(prev);
+    v.extend_from_slice(hash);
+    v.extend_from_slice(canonical);
+    v
+}
+
+/// A decoded entry header with its canonical bytes.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    /// Sequence number stored in the entry.
+    pub seq: u64,
+    /// Previous hash.
+    pub prev: Hash,
+    /// Stored hash.
+    pub hash: Hash,
+    /// Canonical JSON bytes.
+    pub canonical: &'a [u8],
+}
+
+/// Splits an entry into header fields and canonical bytes.
+pub fn decode_entry(v: &[u8]) -> Result<Entry<'_>, StoreError> {
+    if v.len() < HEADER_LEN || v.first() != Some(&ENTRY_VERSION) {
+        return Err(StoreError::Corrupt("entry header malformed".into()));
+    }
+    let bad = || StoreError::Corrupt("entry header malformed".into());
+    let seq = u64::from_be_bytes(v.get(1..9).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+    let prev: Hash = v
+        .get(9..41)
+        .ok_or_else(bad)?
+        .try_into()
+        .map_err(|_| bad())?;
+    let hash: Hash = v
+        .get(41..73)
+        .ok_or_else(bad)?
+        .try_into()
+        .map_err(|_| bad())?;
+    let canonical = v.get(HEADER_LEN..).ok_or_else(bad)?;
+    Ok(Entry {
+        seq,
+        prev,
+        hash,
+        canonical,
+    })
+}
+
+/// Encodes a (seq, hash) pair for head/anchor.
+pub fn encode_point(seq: u64, hash: &Hash) -> [u8; 40] {
+    let mut v = [0u8; 40];
+    v[..8].copy_from_slice(&seq.to_be_bytes());
+    v[8..].copy_from_slice(hash);
+    v
+}
+
+/// Decodes a (seq, hash) pair for head/anchor.
+pub fn decode_point(v: &[u8]) -> Result<(u64, Hash), StoreError> {
+    let bad = || StoreError::Corrupt("chain head/anchor malformed".into());
+    if v.len() != 40 {
+        return Err(bad());
+    }
+    let seq = u64::from_be_bytes(v.get(..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+    let hash: Hash = v.get(8..).ok_or_else(bad)?.try_into().map_err(|_| bad())?;
+    Ok((seq, hash))
+}
+
+/// Decodes an 8-byte big-endian seq value.
+pub fn decode_seq(v: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("id index value malformed".into()))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn chain_hash_is_sha256_of_prev_seq_canonical() {
+        // SHA-256 of 32 zero bytes ‖ 00..01 ‖ "{}" computed independently.
+        let mut input = vec![0u8; 32];
+        input.extend_from_slice(&1u64.to_be_bytes());
+        input.extend_from_slice(b"{}");
+        let want: Hash = Sha256::digest(&input).into();
+        assert_eq!(chain_hash(&GENESIS, 1, b"{}"), want);
+        assert_ne!(chain_hash(&GENESIS, 2, b"{}"), want);
+    }
+
+    #[test]
+    fn index_ranges_do_not_bleed_between_values() {
+        // "ab" and "a" share a byte prefix but not an index prefix (length is part of it).
+        let a = index_prefix(T_USER, "a").unwrap();
+        let ab = index_key(T_USER, "ab", 1).unwrap();
+        assert!(!ab.starts_with(&a));
+        assert_eq!(
+            seq_from_index_key(&index_key(T_USER, "a", 42).unwrap()),
+            Some(42)
+        );
+        assert!(index_prefix(T_USER, &"x".repeat(70_000)).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn entry_round_trips(seq in any::<u64>(), prev in any::<[u8; 32]>(), body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let h = chain_hash(&prev, seq, &body);
+            let v = encode_entry(seq, &prev, &h, &body);
+            let e = decode_entry(&v).unwrap();
+            prop_assert_eq!(e.seq, seq);
+            prop_assert_eq!(e.prev, prev);
+            prop_assert_eq!(e.hash, h);
+            prop_assert_eq!(e.canonical, &body[..]);
+            prop_assert_eq!(decode_point(&encode_point(seq, &h)).unwrap(), (seq, h));
+            prop_assert_eq!(seq_from_record_key(&record_key(seq)), Some(seq));
+        }
+
+        #[test]
+        fn index_keys_sort_by_seq_within_a_value(v in "[a-z\\u{3042}-\\u{3093}]{0,12}", a in any::<u64>(), b in any::<u64>()) {
+            let ka = index_key(T_DEPT, &v, a).unwrap();
+            let kb = index_key(T_DEPT, &v, b).unwrap();
+            prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
+        }
+    }
+
+    #[test]
+    fn truncated_entries_are_corrupt_not_panics() {
+        for n in 0..HEADER_LEN {
+            assert!(decode_entry(&vec![ENTRY_VERSION; n]).is_err());
+        }
+        assert!(decode_entry(&[2u8; 80]).is_err());
+        assert!(decode_point(&[0u8; 39]).is_err());
+    }
+}
