@@ -291,9 +291,10 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
 /// The address regex (prefecture and/or municipalities, then an optional block number).
 pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
     let pref = PREFECTURES.join("|");
-    let muni = r"[\p{Han}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
+    // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
+    let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
-    let town = r"[\p{Han}々ヶケがのノァ-ヴー]{0,10}?";
+    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノァ-ヴー]{0,10}?";
     let pat = format!("(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}");
     Regex::new(&pat)
 }
