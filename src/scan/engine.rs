@@ -53,6 +53,7 @@ enum Trig {
     NameEn,
     NameEnSuffix,
     NameEnLabel,
+    NameGreeting,
     AddressStrong,
     AddressWeak,
     Colon,
@@ -160,6 +161,11 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("氏", Trig::NameSuffix),
     ("殿", Trig::NameSuffix),
     ("くん", Trig::NameSuffix),
+    ("と申します", Trig::NameSuffix),
+    ("になっております。", Trig::NameGreeting),
+    ("になります。", Trig::NameGreeting),
+    ("お疲れ様です。", Trig::NameGreeting),
+    ("お疲れさまです。", Trig::NameGreeting),
     ("ちゃん", Trig::NameSuffix),
     ("氏名", Trig::NameLabel),
     ("名前", Trig::NameLabel),
@@ -228,7 +234,7 @@ const INJECTION_PATTERNS: &[&str] = &[
     r"\b(?:override|bypass)\s+(?:your|the|all)\s+(?:safety|content)\s+(?:filters?|restrictions|polic(?:y|ies)|guidelines)",
     r"(?:以前|前|これまで|今まで|上記|先ほど|先程|前述|最初|既存|元|上|過去)\s*の\s*(?:(?:すべて|全て|全部|あらゆる)の\s*)?(?:指示|命令|指令|プロンプト|ルール|設定|制約|指図|システムプロンプト|会話)\s*(?:を|は|も)?\s*(?:すべて|全て|全部|一切)?\s*(?:無視|忘れ|破棄|取り消|リセット|撤回)",
     r"(?:指示|命令|ルール|制約|制限|ガイドライン)\s*を\s*(?:すべて|全て|全部|一切)\s*(?:無視|忘れ)",
-    r"システム\s*プロンプト\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
+    r"(?:システム\s*プロンプト|system\s*prompt)\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
     r"(?:制約|制限|安全機能|セーフティ|フィルター?|倫理規定|ガードレール|検閲)\s*(?:を|は)\s*(?:すべて|全て|一切)?\s*(?:解除|無効|外し|取り払|取り除|撤廃|オフ)",
     r"開発者モード|デベロッパーモード|DAN\s*モード|脱獄モード|ジェイルブレイク",
     r"あなたは(?:今から|これから|今後)?\s*(?:制限|制約|ルール)\s*(?:の|が)\s*(?:ない|無い|なし)",
@@ -383,10 +389,10 @@ impl Engine {
         let t0 = std::time::Instant::now();
         self.triggers(t, &mut raw, u64::MAX);
         v.push(("triggers", t0.elapsed()));
-        const NAMES: [&str; 27] = [
+        const NAMES: [&str; 28] = [
             "OpenAi", "Stripe", "Aws", "Github", "Slack", "SlackHook", "Google", "Pem", "Jwt", "Email", "Password", "Secret", "Bearer",
             "AzureCtx", "AwsSecretCtx", "Marker", "MarkerLevel", "MarkerHi", "Injection", "NameSuffix", "NameLabel", "NameEn",
-            "NameEnSuffix", "NameEnLabel", "AddressStrong", "AddressWeak", "Colon",
+            "NameEnSuffix", "NameEnLabel", "NameGreeting", "AddressStrong", "AddressWeak", "Colon",
         ];
         for (k, name) in NAMES.iter().enumerate() {
             let mut scratch = Vec::new();
@@ -478,6 +484,7 @@ impl Engine {
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
                 Trig::NameEnLabel => names::name_after_en_label(t, hs, he, out),
+                Trig::NameGreeting => names::name_after_greeting(t, he, out),
                 Trig::AddressStrong => addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24))),
                 Trig::AddressWeak => {
                     // Only worth a look when place-name characters lead straight to a block number

@@ -111,7 +111,14 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
 pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
     let suffix = &t[hs..he];
     let next = t[he..].chars().next();
-    if matches!(suffix, "様" | "氏" | "殿") && next.is_some_and(|c| is_han(c) || c == '々') {
+    // Compounds, not honorifics: 様式, 様子, 氏名, 殿下 …
+    let compound = match suffix {
+        "様" => next.is_some_and(|c| matches!(c, '式' | '子' | '相' | '態' | '々' | '変' | '化')),
+        "氏" => next.is_some_and(|c| matches!(c, '名' | '族' | '神' | '子')),
+        "殿" => next.is_some_and(|c| matches!(c, '下' | '堂' | '様' | '方' | '中' | '内')),
+        _ => false,
+    };
+    if compound {
         return;
     }
     let mut end = hs;
@@ -209,6 +216,47 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     if let Some((a, b)) = clean_name(&t[q..end]) {
         out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
     }
+}
+
+/// Self-introduction after a greeting: お世話になっております。鈴木です。
+pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
+    let rest = &t[he..];
+    let skip = rest.len() - rest.trim_start_matches([' ', '\n', '\r']).len();
+    let q = he + skip;
+    let Some((end, _)) = run_back_fwd(t, q, 7) else { return };
+    let mut e = end;
+    if t[e..].starts_with(' ') {
+        if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
+            if ["です", "と申します"].iter().any(|s| t[e2..].starts_with(s)) {
+                e = e2;
+            }
+        }
+    }
+    if !["です", "と申します"].iter().any(|s| t[e..].starts_with(s)) {
+        return;
+    }
+    if let Some((a, b)) = clean_name(&t[q..e]) {
+        out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
+    }
+}
+
+/// A run of name characters of one script starting at `start`; returns its end.
+fn run_back_fwd(t: &str, start: usize, max: usize) -> Option<(usize, bool)> {
+    let mut it = t[start..].char_indices();
+    let (_, c0) = it.next()?;
+    let han = is_han(c0) && c0 != '〇';
+    if !han && !(is_kata(c0) && c0 != 'ー') {
+        return None;
+    }
+    let mut end = start + c0.len_utf8();
+    for (n, (i, c)) in it.enumerate() {
+        let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+        if !ok || n + 1 >= max {
+            break;
+        }
+        end = start + i + c.len_utf8();
+    }
+    Some((end, han))
 }
 
 fn en_word_at(t: &str, p: usize) -> Option<usize> {

@@ -671,7 +671,7 @@ impl Numbers {
                     let before = t.get(..start).map(str::trim_end);
                     let marked = before.is_some_and(|s| s.ends_with('〒'));
                     let hyphen = glens == [3, 4] && c.seps.first().is_some_and(|s| s.hyphen);
-                    if marked || (hyphen && (ctx == Some(Ctx::Postal) || self.address_follows(t, end))) {
+                    if marked || ctx == Some(Ctx::Postal) || (hyphen && self.address_follows(t, end)) {
                         return raw(Kind::PostalCode);
                     }
                 }
