@@ -15,7 +15,10 @@ use mamori::scan::Policy;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) as usize
     }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
@@ -71,12 +74,16 @@ fn gen(parts: &[&str], bytes: usize, seed: u64) -> String {
 fn bench(c: &mut Criterion) {
     let policy = Policy::from_file(Path::new("policies/default.toml")).unwrap();
     let mut g = c.benchmark_group("scan");
-    g.measurement_time(Duration::from_secs(4)).sample_size(20).warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(4))
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1));
     for (name, parts) in [("japanese", JA), ("english", EN)] {
         for size in [64 * 1024, 256 * 1024, 1024 * 1024] {
             let text = gen(parts, size, 7);
             g.throughput(Throughput::Bytes(text.len() as u64));
-            g.bench_with_input(BenchmarkId::new(name, size), &text, |b, t| b.iter(|| black_box(policy.scan(black_box(t)))));
+            g.bench_with_input(BenchmarkId::new(name, size), &text, |b, t| {
+                b.iter(|| black_box(policy.scan(black_box(t))))
+            });
         }
     }
     g.finish();
@@ -88,7 +95,9 @@ fn bench(c: &mut Criterion) {
             text.pop();
         }
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(name, |b| b.iter(|| black_box(policy.scan(black_box(&text)))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(policy.scan(black_box(&text))))
+        });
     }
     g.finish();
 }

@@ -23,7 +23,12 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     inter * 2 >= longer && inter > 0
 }
 
-const LOOSE: &[&str] = &["person_name_jp", "address_jp", "confidential_marker", "prompt_injection"];
+const LOOSE: &[&str] = &[
+    "person_name_jp",
+    "address_jp",
+    "confidential_marker",
+    "prompt_injection",
+];
 
 #[test]
 fn corpus_precision_recall() {
@@ -42,13 +47,22 @@ fn corpus_precision_recall() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|l| (l["type"].as_str().unwrap().to_string(), l["start"].as_u64().unwrap() as usize, l["end"].as_u64().unwrap() as usize))
+                .map(|l| {
+                    (
+                        l["type"].as_str().unwrap().to_string(),
+                        l["start"].as_u64().unwrap() as usize,
+                        l["end"].as_u64().unwrap() as usize,
+                    )
+                })
                 .collect();
             let mut used = vec![false; labels.len()];
             for f in policy.scan(text) {
                 let span = char_span(text, &f);
                 let ty = f.type_name().to_string();
-                let hit = labels.iter().enumerate().position(|(i, l)| !used[i] && l.0 == ty && overlaps(span, (l.1, l.2)));
+                let hit = labels
+                    .iter()
+                    .enumerate()
+                    .position(|(i, l)| !used[i] && l.0 == ty && overlaps(span, (l.1, l.2)));
                 let c = counts.entry(ty.clone()).or_default();
                 match hit {
                     Some(i) => {
@@ -64,7 +78,12 @@ fn corpus_precision_recall() {
             for (i, l) in labels.iter().enumerate() {
                 if !used[i] {
                     counts.entry(l.0.clone()).or_default().fn_ += 1;
-                    misses.push(format!("FN {} {:?} in {}: {text:?}", l.0, (l.1, l.2), v["id"]));
+                    misses.push(format!(
+                        "FN {} {:?} in {}: {text:?}",
+                        l.0,
+                        (l.1, l.2),
+                        v["id"]
+                    ));
                 }
             }
         }
@@ -75,13 +94,38 @@ fn corpus_precision_recall() {
     println!("\n| type | TP | FP | FN | precision | recall |\n|---|---:|---:|---:|---:|---:|");
     let mut failures = Vec::new();
     for (ty, c) in &counts {
-        let p = if c.tp + c.fp == 0 { 1.0 } else { c.tp as f64 / (c.tp + c.fp) as f64 };
-        let r = if c.tp + c.fn_ == 0 { 1.0 } else { c.tp as f64 / (c.tp + c.fn_) as f64 };
-        println!("| {ty} | {} | {} | {} | {:.1}% | {:.1}% |", c.tp, c.fp, c.fn_, p * 100.0, r * 100.0);
-        let (min_p, min_r) = if LOOSE.contains(&ty.as_str()) { (0.95, 0.90) } else { (0.98, 0.99) };
+        let p = if c.tp + c.fp == 0 {
+            1.0
+        } else {
+            c.tp as f64 / (c.tp + c.fp) as f64
+        };
+        let r = if c.tp + c.fn_ == 0 {
+            1.0
+        } else {
+            c.tp as f64 / (c.tp + c.fn_) as f64
+        };
+        println!(
+            "| {ty} | {} | {} | {} | {:.1}% | {:.1}% |",
+            c.tp,
+            c.fp,
+            c.fn_,
+            p * 100.0,
+            r * 100.0
+        );
+        let (min_p, min_r) = if LOOSE.contains(&ty.as_str()) {
+            (0.95, 0.90)
+        } else {
+            (0.98, 0.99)
+        };
         if p < min_p || r < min_r {
-            failures.push(format!("{ty}: precision {p:.3} (min {min_p}), recall {r:.3} (min {min_r})"));
+            failures.push(format!(
+                "{ty}: precision {p:.3} (min {min_p}), recall {r:.3} (min {min_r})"
+            ));
         }
     }
-    assert!(failures.is_empty(), "below target:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "below target:\n{}",
+        failures.join("\n")
+    );
 }

@@ -11,7 +11,11 @@ fn phases() {
         let p = mamori::scan::profile_phases(t);
         let mb = t.len() as f64 / 1e6;
         for (ph, d) in p {
-            println!("{name} {ph:<10} {:>8.2} ms  {:>8.1} MB/s", d.as_secs_f64() * 1e3, mb / d.as_secs_f64());
+            println!(
+                "{name} {ph:<10} {:>8.2} ms  {:>8.1} MB/s",
+                d.as_secs_f64() * 1e3,
+                mb / d.as_secs_f64()
+            );
         }
     }
 }

@@ -57,7 +57,8 @@ fn separated() -> impl Strategy<Value = String> {
         "[ぁ-んァ-ヶ一-龥]{1,6}",
     ];
     let sep = prop_oneof![Just(" "), Just("\n"), Just("。"), Just("、")];
-    prop::collection::vec((atoms, sep), 0..16).prop_map(|v| v.into_iter().map(|(a, s)| a + s).collect())
+    prop::collection::vec((atoms, sep), 0..16)
+        .prop_map(|v| v.into_iter().map(|(a, s)| a + s).collect())
 }
 
 proptest! {

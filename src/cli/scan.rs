@@ -54,7 +54,11 @@ pub fn run(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let res = if args.jsonl { run_jsonl(&policy) } else { run_text(&policy) };
+    let res = if args.jsonl {
+        run_jsonl(&policy)
+    } else {
+        run_text(&policy)
+    };
     match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -69,7 +73,12 @@ fn findings_json<'a>(policy: &Policy, text: &str, findings: &'a [Finding]) -> Ve
         .iter()
         .map(|f| {
             let (start, end) = char_span(text, f);
-            OutFinding { ty: f.type_name(), start, end, action: policy.finding_action(text, f, Direction::Request).as_str() }
+            OutFinding {
+                ty: f.type_name(),
+                start,
+                end,
+                action: policy.finding_action(text, f, Direction::Request).as_str(),
+            }
         })
         .collect()
 }
@@ -82,14 +91,25 @@ fn line_result(policy: &Policy, line: &[u8]) -> Result<String, serde_json::Error
         .and_then(|s| serde_json::from_str::<Value>(s).map_err(|e| format!("invalid JSON: {e}")));
     let v = match parsed {
         Ok(v) => v,
-        Err(msg) => return serde_json::to_string(&ErrLine { id: &null, error: &msg }),
+        Err(msg) => {
+            return serde_json::to_string(&ErrLine {
+                id: &null,
+                error: &msg,
+            })
+        }
     };
     let id = v.get("id").unwrap_or(&null);
     let Some(text) = v.get("text").and_then(Value::as_str) else {
-        return serde_json::to_string(&ErrLine { id, error: "missing string field \"text\"" });
+        return serde_json::to_string(&ErrLine {
+            id,
+            error: "missing string field \"text\"",
+        });
     };
     let findings = policy.scan(text);
-    serde_json::to_string(&OutLine { id, findings: findings_json(policy, text, &findings) })
+    serde_json::to_string(&OutLine {
+        id,
+        findings: findings_json(policy, text, &findings),
+    })
 }
 
 fn run_jsonl(policy: &Policy) -> std::io::Result<()> {
@@ -124,13 +144,29 @@ fn run_text(policy: &Policy) -> std::io::Result<()> {
     for f in &findings {
         let (s, e) = char_span(&text, f);
         let action = policy.finding_action(&text, f, Direction::Request);
-        writeln!(out, "  {:<22} chars {:>6}..{:<6} {}", f.type_name(), s, e, action.as_str())?;
+        writeln!(
+            out,
+            "  {:<22} chars {:>6}..{:<6} {}",
+            f.type_name(),
+            s,
+            e,
+            action.as_str()
+        )?;
         if action >= Action::Mask {
             to_mask.push(f.clone());
         }
     }
-    writeln!(out, "verdict (request): {}", policy.verdict(&text, &findings, Direction::Request).as_str())?;
-    writeln!(out, "--- masked text (mask and block findings replaced) ---")?;
+    writeln!(
+        out,
+        "verdict (request): {}",
+        policy
+            .verdict(&text, &findings, Direction::Request)
+            .as_str()
+    )?;
+    writeln!(
+        out,
+        "--- masked text (mask and block findings replaced) ---"
+    )?;
     let mut map = policy.mask_map();
     let masked = map.mask(&text, &to_mask);
     out.write_all(masked.as_bytes())?;

@@ -54,6 +54,7 @@ enum Trig {
     NameEnSuffix,
     NameEnLabel,
     NameGreeting,
+    NameTitle,
     AddressStrong,
     AddressWeak,
     Colon,
@@ -280,7 +281,9 @@ static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
 
 /// The shared engine, built on first use.
 pub(crate) fn engine() -> Result<Arc<Engine>, String> {
-    ENGINE.get_or_init(|| Engine::new().map(Arc::new).map_err(|e| e.to_string())).clone()
+    ENGINE
+        .get_or_init(|| Engine::new().map(Arc::new).map_err(|e| e.to_string()))
+        .clone()
 }
 
 fn entropy(s: &str) -> f64 {
@@ -289,10 +292,14 @@ fn entropy(s: &str) -> f64 {
         counts[b as usize] += 1;
     }
     let n = s.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = f64::from(c) / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 fn mixed(s: &str) -> bool {
@@ -324,7 +331,13 @@ impl Engine {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(TRIGGERS.iter().map(|(p, _)| *p).chain(PREFECTURES.iter().copied()))?;
+            .build(
+                TRIGGERS
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .chain(names::title_anchors().iter().copied())
+                    .chain(PREFECTURES.iter().copied()),
+            )?;
         let inj = format!("(?i)(?:{})", INJECTION_PATTERNS.join("|"));
         Ok(Engine {
             ac,
@@ -332,16 +345,30 @@ impl Engine {
             re_openai: Regex::new(r"^sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")?,
             re_stripe: Regex::new(r"^(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")?,
             re_aws: Regex::new(r"^(?:AKIA|ASIA)[A-Z0-9]{16}")?,
-            re_github: Regex::new(r"^(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")?,
+            re_github: Regex::new(
+                r"^(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+            )?,
             re_slack: Regex::new(r"^xox[abposre]-[A-Za-z0-9\-]{10,}")?,
-            re_hook: Regex::new(r"^hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]{8,}")?,
+            re_hook: Regex::new(
+                r"^hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]{8,}",
+            )?,
             re_google: Regex::new(r"^AIza[0-9A-Za-z_\-]{35}")?,
-            re_pem: Regex::new(r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")?,
-            re_pem_open: Regex::new(r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\s*[A-Za-z0-9+/=:,\-]+)*")?,
+            re_pem: Regex::new(
+                r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+            )?,
+            re_pem_open: Regex::new(
+                r"^-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\s*[A-Za-z0-9+/=:,\-]+)*",
+            )?,
             re_jwt: Regex::new(r"^eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*")?,
-            re_domain: Regex::new(r"^@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")?,
-            re_password: Regex::new(r#"^[A-Za-z_]*["']?\s*(?:[:=]|は|=>)\s*["'「『]?([!-~]{3,128})"#)?,
-            re_secret: Regex::new(r#"^[A-Za-z0-9_\-]*["']?\s*(?:[:=]|=>|は)\s*["']?([A-Za-z0-9+/_\-.=~]{16,512})"#)?,
+            re_domain: Regex::new(
+                r"^@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}",
+            )?,
+            re_password: Regex::new(
+                r#"^[A-Za-z_]*["']?\s*(?:[:=]|は|=>)\s*["'「『]?([!-~]{3,128})"#,
+            )?,
+            re_secret: Regex::new(
+                r#"^[A-Za-z0-9_\-]*["']?\s*(?:[:=]|=>|は)\s*["']?([A-Za-z0-9+/_\-.=~]{16,512})"#,
+            )?,
             re_bearer: Regex::new(r"^\s+([A-Za-z0-9+/_\-.=~]{16,})")?,
             re_hex32: Regex::new(r"(?:^|[^0-9A-Za-z])([0-9a-fA-F]{32})(?:[^0-9A-Za-z]|$)")?,
             re_aws40: Regex::new(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)")?,
@@ -361,11 +388,19 @@ impl Engine {
         let kept = resolve(raw);
         let mut out: Vec<Finding> = kept
             .into_iter()
-            .map(|r| Finding { detector: DetectorId::Builtin(r.kind), start: norm.orig_start(r.start), end: norm.orig_end(r.end) })
+            .map(|r| Finding {
+                detector: DetectorId::Builtin(r.kind),
+                start: norm.orig_start(r.start),
+                end: norm.orig_end(r.end),
+            })
             .collect();
         if let Some(c) = custom {
             c.scan(t, &mut |det, s, e| {
-                out.push(Finding { detector: det, start: norm.orig_start(s), end: norm.orig_end(e) });
+                out.push(Finding {
+                    detector: det,
+                    start: norm.orig_start(s),
+                    end: norm.orig_end(e),
+                });
             });
         }
         out.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
@@ -389,10 +424,36 @@ impl Engine {
         let t0 = std::time::Instant::now();
         self.triggers(t, &mut raw, u64::MAX);
         v.push(("triggers", t0.elapsed()));
-        const NAMES: [&str; 28] = [
-            "OpenAi", "Stripe", "Aws", "Github", "Slack", "SlackHook", "Google", "Pem", "Jwt", "Email", "Password", "Secret", "Bearer",
-            "AzureCtx", "AwsSecretCtx", "Marker", "MarkerLevel", "MarkerHi", "Injection", "NameSuffix", "NameLabel", "NameEn",
-            "NameEnSuffix", "NameEnLabel", "NameGreeting", "AddressStrong", "AddressWeak", "Colon",
+        const NAMES: [&str; 29] = [
+            "OpenAi",
+            "Stripe",
+            "Aws",
+            "Github",
+            "Slack",
+            "SlackHook",
+            "Google",
+            "Pem",
+            "Jwt",
+            "Email",
+            "Password",
+            "Secret",
+            "Bearer",
+            "AzureCtx",
+            "AwsSecretCtx",
+            "Marker",
+            "MarkerLevel",
+            "MarkerHi",
+            "Injection",
+            "NameSuffix",
+            "NameLabel",
+            "NameEn",
+            "NameEnSuffix",
+            "NameEnLabel",
+            "NameGreeting",
+            "NameTitle",
+            "AddressStrong",
+            "AddressWeak",
+            "Colon",
         ];
         for (k, name) in NAMES.iter().enumerate() {
             let mut scratch = Vec::new();
@@ -416,34 +477,65 @@ impl Engine {
         let mut addr_windows: Vec<(usize, usize)> = Vec::new();
         let mut colon_done = 0usize;
         let npat = TRIGGERS.len();
+        let ntitle = npat + names::title_anchors().len();
         for m in self.ac.find_overlapping_iter(t) {
             let (hs, he) = (m.start(), m.end());
             let pid = m.pattern().as_usize();
-            let trig = if pid >= npat { Trig::AddressStrong } else { TRIGGERS[pid].1 };
+            let trig = if pid >= ntitle {
+                Trig::AddressStrong
+            } else if pid >= npat {
+                Trig::NameTitle
+            } else {
+                TRIGGERS[pid].1
+            };
             if kinds & (1u64 << trig as u32) == 0 {
                 continue;
             }
-            if pid >= npat {
+            if trig == Trig::NameTitle {
+                names::name_before_title(t, hs, he, out);
+                continue;
+            }
+            if pid >= ntitle {
                 addr_windows.push((floor_b(t, hs.saturating_sub(12)), ceil_b(t, he + 90)));
                 continue;
             }
-            match TRIGGERS[pid].1 {
-                Trig::OpenAi => self.prefixed(t, hs, &self.re_openai, Kind::ApiKeyOpenai, out, true),
+            match trig {
+                Trig::OpenAi => {
+                    self.prefixed(t, hs, &self.re_openai, Kind::ApiKeyOpenai, out, true)
+                }
                 Trig::Stripe => self.prefixed(t, hs, &self.re_stripe, Kind::StripeKey, out, false),
                 Trig::Aws => self.fixed(t, hs, &self.re_aws, Kind::AwsAccessKey, out),
-                Trig::Github => self.prefixed(t, hs, &self.re_github, Kind::GithubToken, out, false),
+                Trig::Github => {
+                    self.prefixed(t, hs, &self.re_github, Kind::GithubToken, out, false)
+                }
                 Trig::Slack => self.prefixed(t, hs, &self.re_slack, Kind::SlackToken, out, false),
                 Trig::Google => self.fixed(t, hs, &self.re_google, Kind::GoogleApiKey, out),
                 Trig::SlackHook => {
                     if let Some(mm) = self.re_hook.find(&t[hs..]) {
-                        let s = if t[..hs].ends_with("https://") { hs - 8 } else { hs };
-                        out.push(Raw { kind: Kind::SlackToken, start: s, end: hs + mm.end() });
+                        let s = if t[..hs].ends_with("https://") {
+                            hs - 8
+                        } else {
+                            hs
+                        };
+                        out.push(Raw {
+                            kind: Kind::SlackToken,
+                            start: s,
+                            end: hs + mm.end(),
+                        });
                     }
                 }
                 Trig::Pem => {
                     let rest = &t[hs..];
-                    if let Some(mm) = self.re_pem.find(rest).or_else(|| self.re_pem_open.find(rest)) {
-                        out.push(Raw { kind: Kind::PrivateKey, start: hs, end: hs + mm.end() });
+                    if let Some(mm) = self
+                        .re_pem
+                        .find(rest)
+                        .or_else(|| self.re_pem_open.find(rest))
+                    {
+                        out.push(Raw {
+                            kind: Kind::PrivateKey,
+                            start: hs,
+                            end: hs + mm.end(),
+                        });
                     }
                 }
                 Trig::Jwt => self.jwt(t, hs, out),
@@ -453,39 +545,64 @@ impl Engine {
                 Trig::Bearer => {
                     if let Some(c) = self.re_bearer.captures(&t[he..]).and_then(|c| c.get(1)) {
                         if c.as_str().len() >= 16 && mixed(c.as_str()) {
-                            out.push(Raw { kind: Kind::GenericSecret, start: he + c.start(), end: he + c.end() });
+                            out.push(Raw {
+                                kind: Kind::GenericSecret,
+                                start: he + c.start(),
+                                end: he + c.end(),
+                            });
                         }
                     }
                 }
                 Trig::AzureCtx => {
                     let end = ceil_b(t, he + 120);
                     if let Some(c) = self.re_hex32.captures(&t[he..end]).and_then(|c| c.get(1)) {
-                        out.push(Raw { kind: Kind::AzureKey, start: he + c.start(), end: he + c.end() });
+                        out.push(Raw {
+                            kind: Kind::AzureKey,
+                            start: he + c.start(),
+                            end: he + c.end(),
+                        });
                     }
                 }
                 Trig::AwsSecretCtx => {
                     let end = ceil_b(t, he + 100);
                     if let Some(c) = self.re_aws40.captures(&t[he..end]).and_then(|c| c.get(1)) {
                         if mixed(c.as_str()) && entropy(c.as_str()) > 3.5 {
-                            out.push(Raw { kind: Kind::AwsSecretKey, start: he + c.start(), end: he + c.end() });
+                            out.push(Raw {
+                                kind: Kind::AwsSecretKey,
+                                start: he + c.start(),
+                                end: he + c.end(),
+                            });
                         }
                     }
                 }
-                Trig::Marker => out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: he }),
+                Trig::Marker => out.push(Raw {
+                    kind: Kind::ConfidentialMarker,
+                    start: hs,
+                    end: he,
+                }),
                 Trig::MarkerLevel => {
                     if let Some(mm) = self.re_level.find(&t[hs..]) {
-                        out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: hs + mm.end() });
+                        out.push(Raw {
+                            kind: Kind::ConfidentialMarker,
+                            start: hs,
+                            end: hs + mm.end(),
+                        });
                     }
                 }
                 Trig::MarkerHi => marker_hi(t, hs, he, out),
-                Trig::Injection => inj_windows.push((floor_b(t, hs.saturating_sub(160)), ceil_b(t, he + 200))),
+                Trig::Injection => {
+                    inj_windows.push((floor_b(t, hs.saturating_sub(160)), ceil_b(t, he + 200)))
+                }
                 Trig::NameSuffix => names::name_before_honorific(t, hs, he, out),
                 Trig::NameLabel => names::name_after_label(t, he, out),
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
                 Trig::NameEnLabel => names::name_after_en_label(t, hs, he, out),
                 Trig::NameGreeting => names::name_after_greeting(t, he, out),
-                Trig::AddressStrong => addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24))),
+                Trig::NameTitle => names::name_before_title(t, hs, he, out),
+                Trig::AddressStrong => {
+                    addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24)))
+                }
                 Trig::AddressWeak => {
                     // Only worth a look when place-name characters lead straight to a block number
                     // (中区山下町1-2-3, 霞が関1丁目); prose such as 市民からの…12% is skipped cheaply.
@@ -502,7 +619,11 @@ impl Engine {
         }
         for (s, e) in merge(inj_windows) {
             for mm in self.re_injection.find_iter(&t[s..e]) {
-                out.push(Raw { kind: Kind::PromptInjection, start: s + mm.start(), end: s + mm.end() });
+                out.push(Raw {
+                    kind: Kind::PromptInjection,
+                    start: s + mm.start(),
+                    end: s + mm.end(),
+                });
             }
         }
         for (s, e) in merge(addr_windows) {
@@ -510,7 +631,15 @@ impl Engine {
         }
     }
 
-    fn prefixed(&self, t: &str, hs: usize, re: &Regex, kind: Kind, out: &mut Vec<Raw>, check: bool) {
+    fn prefixed(
+        &self,
+        t: &str,
+        hs: usize,
+        re: &Regex,
+        kind: Kind,
+        out: &mut Vec<Raw>,
+        check: bool,
+    ) {
         if word_before(t, hs) || (hs > 0 && matches!(t.as_bytes()[hs - 1], b'_' | b'-')) {
             return;
         }
@@ -519,7 +648,11 @@ impl Engine {
             if check && !(mixed(tok) && entropy(tok) > 3.0) {
                 return;
             }
-            out.push(Raw { kind, start: hs, end: hs + mm.end() });
+            out.push(Raw {
+                kind,
+                start: hs,
+                end: hs + mm.end(),
+            });
         }
     }
 
@@ -529,33 +662,56 @@ impl Engine {
         }
         if let Some(mm) = re.find(&t[hs..]) {
             let e = hs + mm.end();
-            if t.as_bytes().get(e).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-') {
+            if t.as_bytes()
+                .get(e)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            {
                 return;
             }
-            out.push(Raw { kind, start: hs, end: e });
+            out.push(Raw {
+                kind,
+                start: hs,
+                end: e,
+            });
         }
     }
 
     fn jwt(&self, t: &str, hs: usize, out: &mut Vec<Raw>) {
-        if hs > 0 && matches!(t.as_bytes()[hs - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.') {
+        if hs > 0
+            && matches!(t.as_bytes()[hs - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.')
+        {
             return;
         }
-        let Some(mm) = self.re_jwt.find(&t[hs..]) else { return };
+        let Some(mm) = self.re_jwt.find(&t[hs..]) else {
+            return;
+        };
         let header = mm.as_str().split('.').next().unwrap_or("");
-        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header.trim_end_matches('=')) else { return };
+        let Ok(bytes) =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header.trim_end_matches('='))
+        else {
+            return;
+        };
         let ok = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|v| v.as_object().map(|o| o.contains_key("alg")))
             .unwrap_or(false);
         if ok {
-            out.push(Raw { kind: Kind::Jwt, start: hs, end: hs + mm.end() });
+            out.push(Raw {
+                kind: Kind::Jwt,
+                start: hs,
+                end: hs + mm.end(),
+            });
         }
     }
 
     fn email(&self, t: &str, at: usize, out: &mut Vec<Raw>) {
         let b = t.as_bytes();
         let mut s = at;
-        while s > 0 && at - s < 64 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'.' | b'_' | b'%' | b'+' | b'-')) {
+        while s > 0
+            && at - s < 64
+            && (b[s - 1].is_ascii_alphanumeric()
+                || matches!(b[s - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        {
             s -= 1;
         }
         while s < at && matches!(b[s], b'.' | b'-') {
@@ -564,42 +720,72 @@ impl Engine {
         if s == at || b[at - 1] == b'.' {
             return;
         }
-        let Some(mm) = self.re_domain.find(&t[at..]) else { return };
+        let Some(mm) = self.re_domain.find(&t[at..]) else {
+            return;
+        };
         let e = at + mm.end();
-        if b.get(e).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-') {
+        if b.get(e)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        {
             return;
         }
-        out.push(Raw { kind: Kind::Email, start: s, end: e });
+        out.push(Raw {
+            kind: Kind::Email,
+            start: s,
+            end: e,
+        });
     }
 
     fn password(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
         let kw = &t[hs..he];
-        if kw.is_ascii() && hs > 0 && t.as_bytes()[hs - 1].is_ascii_alphabetic() && kw.eq_ignore_ascii_case("pwd") {
+        if kw.is_ascii()
+            && hs > 0
+            && t.as_bytes()[hs - 1].is_ascii_alphabetic()
+            && kw.eq_ignore_ascii_case("pwd")
+        {
             return;
         }
-        let Some(c) = self.re_password.captures(&t[he..]).and_then(|c| c.get(1)) else { return };
+        let Some(c) = self.re_password.captures(&t[he..]).and_then(|c| c.get(1)) else {
+            return;
+        };
         let v = c.as_str();
-        let cut = v.find(['"', '\'', '`', ',', ';', '<', '>', '」', '』']).unwrap_or(v.len());
+        let cut = v
+            .find(['"', '\'', '`', ',', ';', '<', '>', '」', '』'])
+            .unwrap_or(v.len());
         // A trailing bracket is punctuation or the start of a placeholder, not the password.
         let v2 = v[..cut].trim_end_matches(['.', ')', ']', '}', '[', '(', '{']);
         if v2.len() < 3 {
             return;
         }
         let first = v2.as_bytes()[0];
-        if matches!(first, b'$' | b'{' | b'<' | b'%') || v2.bytes().all(|x| x == b'*' || x == b'x' || x == b'X' || x == b'?') {
+        if matches!(first, b'$' | b'{' | b'<' | b'%')
+            || v2
+                .bytes()
+                .all(|x| x == b'*' || x == b'x' || x == b'X' || x == b'?')
+        {
             return;
         }
         let s = he + c.start();
-        out.push(Raw { kind: Kind::Password, start: s, end: s + v2.len() });
+        out.push(Raw {
+            kind: Kind::Password,
+            start: s,
+            end: s + v2.len(),
+        });
     }
 
     fn secret(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
         let _ = hs;
-        let Some(c) = self.re_secret.captures(&t[he..]).and_then(|c| c.get(1)) else { return };
+        let Some(c) = self.re_secret.captures(&t[he..]).and_then(|c| c.get(1)) else {
+            return;
+        };
         let v = c.as_str().trim_end_matches('.');
         if v.len() >= 16 && mixed(v) && entropy(v) >= 3.3 {
             let s = he + c.start();
-            out.push(Raw { kind: Kind::GenericSecret, start: s, end: s + v.len() });
+            out.push(Raw {
+                kind: Kind::GenericSecret,
+                start: s,
+                end: s + v.len(),
+            });
         }
     }
 
@@ -620,11 +806,19 @@ impl Engine {
         }
         let cand = &t[s..e];
         let colons = cand.bytes().filter(|&x| x == b':').count();
-        if colons < 2 || (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_')) || b.get(e).is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_') {
+        if colons < 2
+            || (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_'))
+            || b.get(e)
+                .is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_')
+        {
             return e;
         }
         if (cand.len() >= 6 || cand == "::1") && cand.parse::<std::net::Ipv6Addr>().is_ok() {
-            out.push(Raw { kind: Kind::IpAddress, start: s, end: e });
+            out.push(Raw {
+                kind: Kind::IpAddress,
+                start: s,
+                end: e,
+            });
         }
         e
     }
@@ -639,7 +833,7 @@ fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
         if c.is_ascii_digit() || c == '丁' {
             return Some(pos + i);
         }
-        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'ケ' | 'が' | 'の' | 'ノ');
+        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
         if !place {
             return None;
         }
@@ -651,11 +845,17 @@ fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
 fn marker_hi(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
     let prev = t[..hs].chars().next_back();
     let next = t[he..].chars().next();
-    let bracketed = prev.is_some_and(|c| "【〔([［〈《「『<".contains(c)) && next.is_some_and(|c| "】〕)]］〉》」』>".contains(c));
-    let line_start = t[..hs].trim_end_matches([' ', '\t']).ends_with('\n') || t[..hs].trim().is_empty();
+    let bracketed = prev.is_some_and(|c| "【〔([［〈《「『<".contains(c))
+        && next.is_some_and(|c| "】〕)]］〉》」』>".contains(c));
+    let line_start =
+        t[..hs].trim_end_matches([' ', '\t']).ends_with('\n') || t[..hs].trim().is_empty();
     let label_end = next.is_none_or(|c| matches!(c, '\n' | '\r' | ' ' | ':' | '\t'));
     if bracketed || (line_start && label_end) {
-        out.push(Raw { kind: Kind::ConfidentialMarker, start: hs, end: he });
+        out.push(Raw {
+            kind: Kind::ConfidentialMarker,
+            start: hs,
+            end: he,
+        });
     }
 }
 
@@ -677,7 +877,12 @@ fn merge(mut w: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// instead of dropped: otherwise masking the stronger one would reveal it on a second scan,
 /// and masking would not be idempotent.
 fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
-    raw.sort_by(|a, b| a.kind.cmp(&b.kind).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start)));
+    raw.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
     let mut kept: BTreeMap<usize, Raw> = BTreeMap::new();
     for mut r in raw {
         if r.end <= r.start {
@@ -691,15 +896,31 @@ fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
                 continue;
             }
         }
-        let prev = kept.range(..r.end).next_back().map(|(_, k)| *k).filter(|k| k.end > r.start);
+        let prev = kept
+            .range(..r.end)
+            .next_back()
+            .map(|(_, k)| *k)
+            .filter(|k| k.end > r.start);
         match prev {
             None => {
                 kept.insert(r.start, r);
             }
             // Same detector: one value seen through two contexts; keep the union.
-            Some(k) if k.kind == r.kind && !kept.range(r.start.min(k.start)..r.end.max(k.end)).any(|(_, o)| o.start != k.start) => {
+            Some(k)
+                if k.kind == r.kind
+                    && !kept
+                        .range(r.start.min(k.start)..r.end.max(k.end))
+                        .any(|(_, o)| o.start != k.start) =>
+            {
                 kept.remove(&k.start);
-                kept.insert(k.start.min(r.start), Raw { kind: k.kind, start: k.start.min(r.start), end: k.end.max(r.end) });
+                kept.insert(
+                    k.start.min(r.start),
+                    Raw {
+                        kind: k.kind,
+                        start: k.start.min(r.start),
+                        end: k.end.max(r.end),
+                    },
+                );
             }
             Some(_) => {}
         }

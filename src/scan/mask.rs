@@ -22,7 +22,10 @@ pub struct PlaceholderFormat {
 
 impl Default for PlaceholderFormat {
     fn default() -> Self {
-        PlaceholderFormat { template: "[{label}_{n}]".to_string(), labels: HashMap::new() }
+        PlaceholderFormat {
+            template: "[{label}_{n}]".to_string(),
+            labels: HashMap::new(),
+        }
     }
 }
 
@@ -40,7 +43,9 @@ impl PlaceholderFormat {
 
     /// Renders the `n`-th placeholder of a type.
     pub fn render(&self, type_name: &str, n: usize) -> String {
-        self.template.replace("{label}", self.label(type_name)).replace("{n}", &n.to_string())
+        self.template
+            .replace("{label}", self.label(type_name))
+            .replace("{n}", &n.to_string())
     }
 }
 
@@ -56,7 +61,10 @@ pub struct MaskMap {
 impl MaskMap {
     /// An empty map using `format`.
     pub fn new(format: &PlaceholderFormat) -> Self {
-        MaskMap { format: format.clone(), ..MaskMap::default() }
+        MaskMap {
+            format: format.clone(),
+            ..MaskMap::default()
+        }
     }
 
     fn placeholder_for(&mut self, type_name: &str, value: &str) -> String {
@@ -77,7 +85,12 @@ impl MaskMap {
     pub fn mask(&mut self, text: &str, findings: &[Finding]) -> String {
         let mut spans: Vec<(usize, usize, &str)> = findings
             .iter()
-            .filter(|f| f.start < f.end && f.end <= text.len() && text.is_char_boundary(f.start) && text.is_char_boundary(f.end))
+            .filter(|f| {
+                f.start < f.end
+                    && f.end <= text.len()
+                    && text.is_char_boundary(f.start)
+                    && text.is_char_boundary(f.end)
+            })
             .map(|f| (f.start, f.end, f.type_name()))
             .collect();
         spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -106,7 +119,10 @@ impl MaskMap {
             return Cow::Borrowed(text);
         }
         let keys: Vec<&String> = self.originals.keys().collect();
-        let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&keys) else {
+        let Ok(ac) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&keys)
+        else {
             return Cow::Borrowed(text);
         };
         if !ac.is_match(text) {
@@ -114,7 +130,10 @@ impl MaskMap {
         }
         let mut out = String::with_capacity(text.len());
         ac.replace_all_with(text, &mut out, |m, _, dst| {
-            if let Some(v) = keys.get(m.pattern().as_usize()).and_then(|k| self.originals.get(*k)) {
+            if let Some(v) = keys
+                .get(m.pattern().as_usize())
+                .and_then(|k| self.originals.get(*k))
+            {
                 dst.push_str(v);
             }
             true
@@ -140,7 +159,11 @@ mod tests {
     use crate::scan::DetectorId;
 
     fn f(kind: Kind, s: usize, e: usize) -> Finding {
-        Finding { detector: DetectorId::Builtin(kind), start: s, end: e }
+        Finding {
+            detector: DetectorId::Builtin(kind),
+            start: s,
+            end: e,
+        }
     }
 
     #[test]

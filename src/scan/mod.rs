@@ -253,5 +253,7 @@ pub fn scan_builtin(text: &str) -> Result<Vec<Finding>, PolicyError> {
 /// Per-phase timings of one scan (for tuning only; not a stable API).
 #[doc(hidden)]
 pub fn profile_phases(text: &str) -> Vec<(&'static str, std::time::Duration)> {
-    engine::engine().map(|e| e.profile(text)).unwrap_or_default()
+    engine::engine()
+        .map(|e| e.profile(text))
+        .unwrap_or_default()
 }

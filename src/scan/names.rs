@@ -12,12 +12,59 @@ use super::engine::Raw;
 use super::Kind;
 
 /// The 47 prefectures, written as in addresses.
+/// Job titles that follow a bare name (used as anchors).
+pub(crate) fn title_anchors() -> &'static [&'static str] {
+    TITLE_ONLY
+}
+
 pub(crate) const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 /// CJK ideographs (and the iteration mark) that names and place names are written in.
@@ -29,25 +76,455 @@ fn is_kata(c: char) -> bool {
     matches!(c as u32, 0x30A1..=0x30F4 | 0x30FC)
 }
 
-const ORG_CHARS: &[char] = &['課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班', '所'];
+const ORG_CHARS: &[char] = &[
+    '課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班',
+    '所',
+];
 
 const TITLES: &[&str] = &[
-    "理事長", "委員長", "副社長", "課長", "部長", "社長", "係長", "局長", "所長", "室長", "次長", "主任", "主査", "主事",
-    "先生", "教授", "会長", "理事", "議員", "知事", "市長", "町長", "村長", "区長", "委員", "代表", "院長", "校長",
-    "参事", "審議官", "補佐", "班長", "店長", "様",
+    "理事長",
+    "委員長",
+    "副社長",
+    "課長",
+    "部長",
+    "社長",
+    "係長",
+    "局長",
+    "所長",
+    "室長",
+    "次長",
+    "主任",
+    "主査",
+    "主事",
+    "先生",
+    "教授",
+    "会長",
+    "理事",
+    "議員",
+    "知事",
+    "市長",
+    "町長",
+    "村長",
+    "区長",
+    "委員",
+    "代表",
+    "院長",
+    "校長",
+    "参事",
+    "審議官",
+    "補佐",
+    "班長",
+    "店長",
+    "様",
 ];
 
 const STOP: &[&str] = &[
-    "皆", "皆々", "客", "神", "王", "奥", "父", "母", "兄", "姉", "弟", "妹", "娘", "息子", "旦那", "殿", "上", "各位",
-    "先方", "相手", "同", "両", "彼", "貴殿", "貴方", "当方", "御中", "一同", "仕", "模", "多", "異", "左", "有", "一",
-    "今", "何", "誰", "大家", "家主", "隣", "近所", "本人", "各", "各社", "全員", "主", "坊", "若", "姫", "嫁", "孫", "子",
-    "女", "男", "人", "方", "仏", "未定", "不明", "無し", "未記入", "空欄", "記入", "変更", "必須", "任意", "欄", "部署",
-    "氏名", "担当", "顧客", "学生", "生徒", "新人", "外国人", "店員", "運転手", "医者", "看護師", "業者", "農家", "施主",
-    "社長", "部長", "課長", "先生", "議長", "委員", "代表", "同様", "多様", "仕様", "模様", "異様", "左様", "一様",
-    "今様", "様", "殿様", "王様", "神様", "皆様", "奥様", "お客", "貴社", "御社", "弊社", "当社", "本社", "支社", "会社",
-    "自分", "私", "僕", "俺", "我", "彼女", "誰か", "無", "名", "前", "後", "以下", "上記", "下記", "別紙", "同上",
-    "ユーザー", "ゲスト", "スタッフ", "メンバー", "オーナー", "カスタマー", "パパ", "ママ", "サンタ", "チーム",
+    "皆",
+    "皆々",
+    "客",
+    "神",
+    "王",
+    "奥",
+    "父",
+    "母",
+    "兄",
+    "姉",
+    "弟",
+    "妹",
+    "娘",
+    "息子",
+    "旦那",
+    "殿",
+    "上",
+    "各位",
+    "先方",
+    "相手",
+    "同",
+    "両",
+    "彼",
+    "貴殿",
+    "貴方",
+    "当方",
+    "御中",
+    "一同",
+    "仕",
+    "模",
+    "多",
+    "異",
+    "左",
+    "有",
+    "一",
+    "今",
+    "何",
+    "誰",
+    "大家",
+    "家主",
+    "隣",
+    "近所",
+    "本人",
+    "各",
+    "各社",
+    "全員",
+    "主",
+    "坊",
+    "若",
+    "姫",
+    "嫁",
+    "孫",
+    "子",
+    "女",
+    "男",
+    "人",
+    "方",
+    "仏",
+    "未定",
+    "不明",
+    "無し",
+    "未記入",
+    "空欄",
+    "記入",
+    "変更",
+    "必須",
+    "任意",
+    "欄",
+    "部署",
+    "氏名",
+    "担当",
+    "顧客",
+    "学生",
+    "生徒",
+    "新人",
+    "外国人",
+    "店員",
+    "運転手",
+    "医者",
+    "看護師",
+    "業者",
+    "農家",
+    "施主",
+    "社長",
+    "部長",
+    "課長",
+    "先生",
+    "議長",
+    "委員",
+    "代表",
+    "同様",
+    "多様",
+    "仕様",
+    "模様",
+    "異様",
+    "左様",
+    "一様",
+    "今様",
+    "様",
+    "殿様",
+    "王様",
+    "神様",
+    "皆様",
+    "奥様",
+    "お客",
+    "貴社",
+    "御社",
+    "弊社",
+    "当社",
+    "本社",
+    "支社",
+    "会社",
+    "自分",
+    "私",
+    "僕",
+    "俺",
+    "我",
+    "彼女",
+    "誰か",
+    "無",
+    "名",
+    "前",
+    "後",
+    "以下",
+    "上記",
+    "下記",
+    "別紙",
+    "同上",
+    "ユーザー",
+    "ゲスト",
+    "スタッフ",
+    "メンバー",
+    "オーナー",
+    "カスタマー",
+    "パパ",
+    "ママ",
+    "サンタ",
+    "チーム",
 ];
+
+/// Common surnames: a name followed only by a job title (田中部長) counts when it starts with one.
+const SURNAMES: &[&str] = &[
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "渡邊",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "斉藤",
+    "清水",
+    "山崎",
+    "森",
+    "池田",
+    "橋本",
+    "阿部",
+    "石川",
+    "山下",
+    "中島",
+    "石井",
+    "小川",
+    "前田",
+    "岡田",
+    "長谷川",
+    "藤田",
+    "後藤",
+    "近藤",
+    "村上",
+    "遠藤",
+    "青木",
+    "坂本",
+    "斉藤",
+    "福田",
+    "太田",
+    "西村",
+    "藤井",
+    "金子",
+    "岡本",
+    "藤原",
+    "中野",
+    "三浦",
+    "原田",
+    "中川",
+    "松田",
+    "竹内",
+    "小野",
+    "田村",
+    "中山",
+    "和田",
+    "石田",
+    "森田",
+    "上田",
+    "原",
+    "内田",
+    "柴田",
+    "酒井",
+    "宮崎",
+    "横山",
+    "高木",
+    "安藤",
+    "宮本",
+    "大野",
+    "小島",
+    "谷口",
+    "今井",
+    "工藤",
+    "高田",
+    "増田",
+    "丸山",
+    "杉山",
+    "村田",
+    "大塚",
+    "新井",
+    "小山",
+    "平野",
+    "藤本",
+    "河野",
+    "上野",
+    "野口",
+    "武田",
+    "松井",
+    "千葉",
+    "岩崎",
+    "菅原",
+    "木下",
+    "久保",
+    "佐野",
+    "野村",
+    "松尾",
+    "市川",
+    "菊地",
+    "杉本",
+    "古川",
+    "大西",
+    "島田",
+    "水野",
+    "桜井",
+    "高野",
+    "渡部",
+    "吉川",
+    "山内",
+    "西田",
+    "飯田",
+    "菊池",
+    "西川",
+    "小松",
+    "北村",
+    "安田",
+    "五十嵐",
+    "川口",
+    "平田",
+    "関",
+    "中田",
+    "久保田",
+    "服部",
+    "東",
+    "岩田",
+    "土屋",
+    "川崎",
+    "福島",
+    "本田",
+    "辻",
+    "樋口",
+    "秋山",
+    "田口",
+    "永井",
+    "山中",
+    "中西",
+    "吉村",
+    "川上",
+    "大橋",
+    "石原",
+    "松岡",
+    "浅野",
+    "馬場",
+    "荒木",
+    "大久保",
+    "野田",
+    "小沢",
+    "田辺",
+    "川村",
+    "星野",
+    "黒田",
+    "堀",
+    "尾崎",
+    "望月",
+    "永田",
+    "熊谷",
+    "内藤",
+    "松村",
+    "西山",
+    "大谷",
+    "平井",
+    "大島",
+    "岩本",
+    "片山",
+    "本間",
+    "早川",
+    "横田",
+    "岡崎",
+    "荒井",
+    "大石",
+    "鎌田",
+    "成田",
+    "宮田",
+    "小田",
+    "石橋",
+    "篠原",
+    "須藤",
+    "河合",
+    "高山",
+    "吉野",
+    "大川",
+    "松下",
+    "小池",
+    "桑原",
+    "青山",
+    "小西",
+    "宮下",
+    "長田",
+    "村井",
+    "奥村",
+    "北川",
+    "中尾",
+    "冨田",
+];
+
+const TITLE_ONLY: &[&str] = &[
+    "部長",
+    "課長",
+    "係長",
+    "社長",
+    "先生",
+    "教授",
+    "主任",
+    "室長",
+    "局長",
+    "所長",
+    "次長",
+    "知事",
+    "市長",
+    "議員",
+    "委員",
+    "准教授",
+    "理事長",
+    "会長",
+    "副部長",
+    "副課長",
+    "課長補佐",
+    "主査",
+    "参事",
+    "弁護士",
+    "医師",
+    "記者",
+];
+
+/// A surname (optionally with a given name) right before a job title: 田中部長, 鈴木一郎課長.
+pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let _ = he;
+    let mut end = hs;
+    if t[..end].ends_with(' ') {
+        end -= 1;
+    }
+    let Some((run_start, true)) = run_back(t, end, 6) else {
+        return;
+    };
+    let run = &t[run_start..end];
+    // The run may begin with a department (営業部田中): start at the first known surname.
+    let mut best: Option<usize> = None;
+    for (i, _) in run.char_indices() {
+        if SURNAMES.iter().any(|s| run[i..].starts_with(s)) {
+            best = Some(i);
+            break;
+        }
+    }
+    let Some(i) = best else { return };
+    let name = &run[i..];
+    if i > 0 {
+        // Whatever precedes must end a department/organisation word, not be part of the name.
+        let prev = run[..i].chars().next_back();
+        if !prev.is_some_and(|c| ORG_CHARS.contains(&c)) {
+            return;
+        }
+    }
+    if name.chars().count() > 5 {
+        return;
+    }
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: run_start + i,
+        end,
+    });
+}
 
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
@@ -95,14 +572,16 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
         return None;
     }
     let mut start = end;
-    let mut n = 0;
-    for (i, c) in chars {
-        let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+    for (n, (i, c)) in chars.enumerate() {
+        let ok = if han {
+            is_han(c) && c != '〇'
+        } else {
+            is_kata(c)
+        };
         if !ok || n >= max {
             break;
         }
         start = i;
-        n += 1;
     }
     Some((start, han))
 }
@@ -125,14 +604,28 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
     if t[..end].ends_with(' ') {
         end -= 1;
     }
-    let Some((mut start, han)) = run_back(t, end, if matches!(suffix, "様" | "殿" | "氏") { 7 } else { 6 }) else { return };
+    let Some((mut start, han)) = run_back(
+        t,
+        end,
+        if matches!(suffix, "様" | "殿" | "氏") {
+            7
+        } else {
+            6
+        },
+    ) else {
+        return;
+    };
     if han && t[..start].ends_with(' ') {
         // A surname separated by one space: 山田 太郎 様.
         if let Some((s2, true)) = run_back(t, start - 1, 3) {
             let first = &t[s2..start - 1];
             let before_ok = !t[..s2].chars().next_back().is_some_and(is_han);
             let last = first.chars().next_back();
-            if before_ok && !last.is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者') && !STOP.contains(&first) {
+            if before_ok
+                && !last
+                    .is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者')
+                && !STOP.contains(&first)
+            {
                 start = s2;
             }
         }
@@ -141,7 +634,11 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         return;
     }
     if let Some((a, b)) = clean_name(&t[start..end]) {
-        out.push(Raw { kind: Kind::PersonName, start: start + a, end: start + b });
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: start + a,
+            end: start + b,
+        });
     }
 }
 
@@ -189,7 +686,11 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         let mut end = from + c0.len_utf8();
         let mut n = 1;
         for (i, c) in it {
-            let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+            let ok = if han {
+                is_han(c) && c != '〇'
+            } else {
+                is_kata(c)
+            };
             if !ok {
                 break;
             }
@@ -210,11 +711,19 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             }
         }
     }
-    if copula && !["です", "でした", "さん", "様", "氏", "になります"].iter().any(|s| t[end..].starts_with(s)) {
+    if copula
+        && !["です", "でした", "さん", "様", "氏", "になります"]
+            .iter()
+            .any(|s| t[end..].starts_with(s))
+    {
         return;
     }
     if let Some((a, b)) = clean_name(&t[q..end]) {
-        out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: q + a,
+            end: q + b,
+        });
     }
 }
 
@@ -223,11 +732,16 @@ pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
     let rest = &t[he..];
     let skip = rest.len() - rest.trim_start_matches([' ', '\n', '\r']).len();
     let q = he + skip;
-    let Some((end, _)) = run_back_fwd(t, q, 7) else { return };
+    let Some((end, _)) = run_back_fwd(t, q, 7) else {
+        return;
+    };
     let mut e = end;
     if t[e..].starts_with(' ') {
         if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
-            if ["です", "と申します"].iter().any(|s| t[e2..].starts_with(s)) {
+            if ["です", "と申します"]
+                .iter()
+                .any(|s| t[e2..].starts_with(s))
+            {
                 e = e2;
             }
         }
@@ -236,7 +750,11 @@ pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
         return;
     }
     if let Some((a, b)) = clean_name(&t[q..e]) {
-        out.push(Raw { kind: Kind::PersonName, start: q + a, end: q + b });
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: q + a,
+            end: q + b,
+        });
     }
 }
 
@@ -245,12 +763,16 @@ fn run_back_fwd(t: &str, start: usize, max: usize) -> Option<(usize, bool)> {
     let mut it = t[start..].char_indices();
     let (_, c0) = it.next()?;
     let han = is_han(c0) && c0 != '〇';
-    if !han && !(is_kata(c0) && c0 != 'ー') {
+    if !(han || (is_kata(c0) && c0 != 'ー')) {
         return None;
     }
     let mut end = start + c0.len_utf8();
     for (n, (i, c)) in it.enumerate() {
-        let ok = if han { is_han(c) && c != '〇' } else { is_kata(c) };
+        let ok = if han {
+            is_han(c) && c != '〇'
+        } else {
+            is_kata(c)
+        };
         if !ok || n + 1 >= max {
             break;
         }
@@ -287,13 +809,19 @@ pub(crate) fn name_after_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>
     if p == he && !t[hs..he].ends_with(' ') {
         return;
     }
-    let Some(mut e) = en_word_at(t, p) else { return };
+    let Some(mut e) = en_word_at(t, p) else {
+        return;
+    };
     if b.get(e) == Some(&b' ') {
         if let Some(e2) = en_word_at(t, e + 1) {
             e = e2;
         }
     }
-    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: p,
+        end: e,
+    });
 }
 
 /// "Tanaka-san".
@@ -309,12 +837,19 @@ pub(crate) fn name_before_en_honorific(t: &str, hs: usize, he: usize, out: &mut 
     if s == hs || !b[s].is_ascii_uppercase() || hs - s < 2 {
         return;
     }
-    out.push(Raw { kind: Kind::PersonName, start: s, end: hs });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: s,
+        end: hs,
+    });
 }
 
 /// "Name: John Smith" at a line start.
 pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-    let line_start = t[..hs].trim_end_matches([' ', '\t', '-', '*']).ends_with('\n') || t[..hs].trim().is_empty();
+    let line_start = t[..hs]
+        .trim_end_matches([' ', '\t', '-', '*'])
+        .ends_with('\n')
+        || t[..hs].trim().is_empty();
     if !line_start {
         return;
     }
@@ -327,13 +862,19 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     if b.get(e1) != Some(&b' ') {
         return;
     }
-    let Some(mut e) = en_word_at(t, e1 + 1) else { return };
+    let Some(mut e) = en_word_at(t, e1 + 1) else {
+        return;
+    };
     if b.get(e) == Some(&b' ') {
         if let Some(e3) = en_word_at(t, e + 1) {
             e = e3;
         }
     }
-    out.push(Raw { kind: Kind::PersonName, start: p, end: e });
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: p,
+        end: e,
+    });
 }
 
 /// The address regex (prefecture and/or municipalities, then an optional block number).
@@ -348,8 +889,22 @@ pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
 }
 
 const ADDRESS_LABELS: &[&str] = &[
-    "本店所在地", "所在地", "現住所", "住所", "本籍", "送付先", "宛先", "勤務地", "自宅", "在住", "出身", "事務所", "居所",
-    "届け先", "配送先", "連絡先",
+    "本店所在地",
+    "所在地",
+    "現住所",
+    "住所",
+    "本籍",
+    "送付先",
+    "宛先",
+    "勤務地",
+    "自宅",
+    "在住",
+    "出身",
+    "事務所",
+    "居所",
+    "届け先",
+    "配送先",
+    "連絡先",
 ];
 
 /// Runs the address regex over `win` (starting at byte `off` of the text).
@@ -369,7 +924,11 @@ pub(crate) fn addresses_in(re: &Regex, win: &str, off: usize, out: &mut Vec<Raw>
             }
         }
         if e - s >= 6 {
-            out.push(Raw { kind: Kind::Address, start: off + s, end: off + e });
+            out.push(Raw {
+                kind: Kind::Address,
+                start: off + s,
+                end: off + e,
+            });
         }
     }
 }

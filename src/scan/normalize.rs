@@ -60,7 +60,10 @@ fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>, out: &mut String
     if c.is_ascii() || is_stable(c) || c == '㊙' {
         return false;
     }
-    if is_dash_variant(c) && prev_norm.is_some_and(|b| b.is_ascii_digit()) && next.is_some_and(is_digitish) {
+    if is_dash_variant(c)
+        && prev_norm.is_some_and(|b| b.is_ascii_digit())
+        && next.is_some_and(is_digitish)
+    {
         out.push('-');
         return true;
     }
@@ -76,7 +79,9 @@ fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>, out: &mut String
         out.push(' ');
         return true;
     }
-    if unicode_normalization::is_nfkc_quick(std::iter::once(c)) == unicode_normalization::IsNormalized::Yes {
+    if unicode_normalization::is_nfkc_quick(std::iter::once(c))
+        == unicode_normalization::IsNormalized::Yes
+    {
         return false;
     }
     let mut buf = String::new();
@@ -92,7 +97,10 @@ fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>, out: &mut String
 /// Normalises `text`, borrowing it when nothing changes.
 pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     if text.is_ascii() {
-        return Normalized { text: Cow::Borrowed(text), marks: Vec::new() };
+        return Normalized {
+            text: Cow::Borrowed(text),
+            marks: Vec::new(),
+        };
     }
     let b = text.as_bytes();
     let mut out: Option<String> = None;
@@ -108,13 +116,18 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
         }
         // Fast path for 3-byte sequences (all of kana and CJK): decode inline, skip if stable.
         if (0xE0..0xF0).contains(&b[i]) && i + 2 < b.len() {
-            let cp = (u32::from(b[i] & 0x0F) << 12) | (u32::from(b[i + 1] & 0x3F) << 6) | u32::from(b[i + 2] & 0x3F);
-            if matches!(cp, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0x3001..=0x3035 | 0x30FB) {
+            let cp = (u32::from(b[i] & 0x0F) << 12)
+                | (u32::from(b[i + 1] & 0x3F) << 6)
+                | u32::from(b[i + 2] & 0x3F);
+            if matches!(cp, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0x3001..=0x3035 | 0x30FB)
+            {
                 i += 3;
                 continue;
             }
         }
-        let Some(c) = text[i..].chars().next() else { break };
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         let len = c.len_utf8();
         if is_stable(c) {
             i += len;
@@ -132,16 +145,27 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
             o.push_str(&text[run..i]);
             let ns = o.len();
             o.push_str(&scratch);
-            marks.push(Mark { norm_start: ns, norm_end: o.len(), orig_start: i, orig_end: i + len });
+            marks.push(Mark {
+                norm_start: ns,
+                norm_end: o.len(),
+                orig_start: i,
+                orig_end: i + len,
+            });
             run = i + len;
         }
         i += len;
     }
     match out {
-        None => Normalized { text: Cow::Borrowed(text), marks: Vec::new() },
+        None => Normalized {
+            text: Cow::Borrowed(text),
+            marks: Vec::new(),
+        },
         Some(mut s) => {
             s.push_str(&text[run..]);
-            Normalized { text: Cow::Owned(s), marks }
+            Normalized {
+                text: Cow::Owned(s),
+                marks,
+            }
         }
     }
 }
@@ -194,7 +218,10 @@ mod tests {
         assert_eq!(n.text, "電話は090-1234-5678です");
         let s = n.text.find("090").unwrap();
         let e = s + "090-1234-5678".len();
-        assert_eq!(&src[n.orig_start(s)..n.orig_end(e)], "０９０－１２３４ー５６７８");
+        assert_eq!(
+            &src[n.orig_start(s)..n.orig_end(e)],
+            "０９０－１２３４ー５６７８"
+        );
     }
 
     #[test]

@@ -247,7 +247,9 @@ pub(crate) fn luhn_ok(d: &[u8]) -> bool {
 }
 
 fn prefix_num(d: &[u8], n: usize) -> u32 {
-    d.iter().take(n).fold(0, |a, &c| a * 10 + u32::from(c - b'0'))
+    d.iter()
+        .take(n)
+        .fold(0, |a, &c| a * 10 + u32::from(c - b'0'))
 }
 
 /// Issuer prefix and length plausibility.
@@ -264,10 +266,12 @@ fn card_issuer_ok(d: &[u8]) -> bool {
         3 => {
             (matches!(p2, 34 | 37) && l == 15)
                 || ((3528..=3589).contains(&p4) && (16..=19).contains(&l))
-                || (((300..=305).contains(&p3) || matches!(p2, 36 | 38 | 39)) && (14..=19).contains(&l))
+                || (((300..=305).contains(&p3) || matches!(p2, 36 | 38 | 39))
+                    && (14..=19).contains(&l))
         }
         6 => {
-            (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || p2 == 62) && (16..=19).contains(&l)
+            (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || p2 == 62)
+                && (16..=19).contains(&l)
         }
         _ => false,
     }
@@ -328,7 +332,49 @@ fn phone_ok(nat: &[u8], glens: &[usize], plus: bool) -> bool {
 fn is_unit_char(c: char) -> bool {
     matches!(
         c,
-        '円' | '万' | '億' | '千' | '百' | '件' | '個' | '人' | '名' | '歳' | '年' | '月' | '日' | '時' | '分' | '秒' | '%' | '倍' | '回' | '枚' | '台' | '株' | '点' | '行' | '位' | '兆' | '本' | '通' | '冊' | '頁' | '部' | '社' | '者' | '㎡' | '度' | '週' | '期' | '条' | '項' | '款' | '編' | '章' | '節' | '歩'
+        '円' | '万'
+            | '億'
+            | '千'
+            | '百'
+            | '件'
+            | '個'
+            | '人'
+            | '名'
+            | '歳'
+            | '年'
+            | '月'
+            | '日'
+            | '時'
+            | '分'
+            | '秒'
+            | '%'
+            | '倍'
+            | '回'
+            | '枚'
+            | '台'
+            | '株'
+            | '点'
+            | '行'
+            | '位'
+            | '兆'
+            | '本'
+            | '通'
+            | '冊'
+            | '頁'
+            | '部'
+            | '社'
+            | '者'
+            | '㎡'
+            | '度'
+            | '週'
+            | '期'
+            | '条'
+            | '項'
+            | '款'
+            | '編'
+            | '章'
+            | '節'
+            | '歩'
     )
 }
 
@@ -348,7 +394,9 @@ impl Numbers {
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(CTX_WORDS.iter().map(|(w, _)| *w))?;
-        let prefs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(PREFECTURES)?;
+        let prefs = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PREFECTURES)?;
         Ok(Numbers { ctx, prefs })
     }
 
@@ -356,12 +404,17 @@ impl Numbers {
     fn nearest_ctx(&self, t: &str, pos: usize) -> Option<Ctx> {
         let from = floor_boundary(t, pos.saturating_sub(CTX_WINDOW));
         let win = t.get(from..pos)?;
-        self.ctx.find_iter(win).last().map(|m| CTX_WORDS[m.pattern().as_usize()].1)
+        self.ctx
+            .find_iter(win)
+            .last()
+            .map(|m| CTX_WORDS[m.pattern().as_usize()].1)
     }
 
     fn address_follows(&self, t: &str, pos: usize) -> bool {
         let end = ceil_boundary(t, (pos + 40).min(t.len()));
-        let Some(rest) = t.get(pos..end) else { return false };
+        let Some(rest) = t.get(pos..end) else {
+            return false;
+        };
         let rest = rest.trim_start();
         if let Some(m) = self.prefs.find(rest) {
             if m.start() == 0 {
@@ -423,8 +476,20 @@ impl Numbers {
                     }
                     k += 1;
                 }
-                if k > j && k < n && b[k].is_ascii_digit() && hy <= 1 && nl <= 1 && sp <= 2 && par <= 2 && k - j <= 3 {
-                    seps.push(Sep { hyphen: hy > 0, paren: par > 0, newline: nl > 0 });
+                if k > j
+                    && k < n
+                    && b[k].is_ascii_digit()
+                    && hy <= 1
+                    && nl <= 1
+                    && sp <= 2
+                    && par <= 2
+                    && k - j <= 3
+                {
+                    seps.push(Sep {
+                        hyphen: hy > 0,
+                        paren: par > 0,
+                        newline: nl > 0,
+                    });
                     j = k;
                     continue;
                 }
@@ -463,7 +528,10 @@ impl Numbers {
             }
         }
         // Boundaries: not part of a longer dotted or alphanumeric run.
-        if j < b.len() && (is_word_byte(b[j]) || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit))) {
+        if j < b.len()
+            && (is_word_byte(b[j])
+                || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+        {
             return None;
         }
         if s > 0 && (is_word_byte(b[s - 1]) || b[s - 1] == b'.') {
@@ -472,11 +540,21 @@ impl Numbers {
         if self.nearest_ctx(t, s) == Some(Ctx::Version) {
             return Some(j);
         }
-        out.push(Raw { kind: Kind::IpAddress, start: s, end: j });
+        out.push(Raw {
+            kind: Kind::IpAddress,
+            start: s,
+            end: j,
+        });
         Some(j)
     }
 
-    fn classify_cluster(&self, t: &str, groups: &[(usize, usize)], seps: &[Sep], out: &mut Vec<Raw>) {
+    fn classify_cluster(
+        &self,
+        t: &str,
+        groups: &[(usize, usize)],
+        seps: &[Sep],
+        out: &mut Vec<Raw>,
+    ) {
         let b = t.as_bytes();
         let s = groups[0].0;
         // Left boundary of the whole cluster; a bad one disqualifies only the first atom.
@@ -493,7 +571,9 @@ impl Numbers {
                 first_blocked = true;
             }
             match p {
-                b'.' | b',' | b':' | b'/' if pp.is_some_and(|x| x.is_ascii_digit()) => first_blocked = true,
+                b'.' | b',' | b':' | b'/' if pp.is_some_and(|x| x.is_ascii_digit()) => {
+                    first_blocked = true
+                }
                 b'-' if pp.is_some_and(is_word_byte) => first_blocked = true,
                 b'+' => plus = true,
                 b'(' => paren_open = true,
@@ -509,7 +589,9 @@ impl Numbers {
                 None => true,
                 Some(&c) if is_word_byte(c) => false,
                 Some(&b'[') if placeholder_at(b, end) => false,
-                Some(&(b'.' | b',' | b'/' | b':')) => !b.get(end + 1).is_some_and(u8::is_ascii_digit),
+                Some(&(b'.' | b',' | b'/' | b':')) => {
+                    !b.get(end + 1).is_some_and(u8::is_ascii_digit)
+                }
                 Some(&b'-') => !b.get(end + 1).is_some_and(|x| is_word_byte(*x)),
                 Some(_) => !next_char(t, end).is_some_and(is_unit_char),
             }
@@ -573,14 +655,22 @@ impl Numbers {
         }
         if len == 7 && !b.get(e).is_some_and(|&c| is_word_byte(c)) {
             if ctx == Some(Ctx::Passport) || matches!(b[s - 2], b'T' | b'M') {
-                out.push(Raw { kind: Kind::Passport, start: s - 2, end: e });
+                out.push(Raw {
+                    kind: Kind::Passport,
+                    start: s - 2,
+                    end: e,
+                });
             }
         } else if len == 8
             && b.get(e).is_some_and(u8::is_ascii_uppercase)
             && b.get(e + 1).is_some_and(u8::is_ascii_uppercase)
             && !b.get(e + 2).is_some_and(|&c| is_word_byte(c))
         {
-            out.push(Raw { kind: Kind::ResidenceCard, start: s - 2, end: e + 2 });
+            out.push(Raw {
+                kind: Kind::ResidenceCard,
+                start: s - 2,
+                end: e + 2,
+            });
         }
     }
 
@@ -590,7 +680,7 @@ impl Numbers {
         let end = c.groups[c.groups.len() - 1].1;
         // Cheap length test first: most digit runs (dates, counts) are too short to matter.
         let l: usize = c.groups.iter().map(|(gs, ge)| ge - gs).sum();
-        if !(7..=19).contains(&l) && !(c.plus && (11..=14).contains(&l)) {
+        if !((7..=19).contains(&l) || (c.plus && (11..=14).contains(&l))) {
             return None;
         }
         let mut digits: Vec<u8> = Vec::with_capacity(24);
@@ -598,7 +688,14 @@ impl Numbers {
             digits.extend_from_slice(&b[gs..ge]);
         }
         let glens: Vec<usize> = c.groups.iter().map(|(gs, ge)| ge - gs).collect();
-        let ctx = self.nearest_ctx(t, if c.plus || c.paren_open { start - 1 } else { start });
+        let ctx = self.nearest_ctx(
+            t,
+            if c.plus || c.paren_open {
+                start - 1
+            } else {
+                start
+            },
+        );
         if ctx == Some(Ctx::Negative) {
             return None;
         }
@@ -609,11 +706,20 @@ impl Numbers {
         // +81 numbers.
         if c.plus && digits.starts_with(b"81") {
             let mut nat = vec![b'0'];
-            let skip_zero = c.groups.len() > 2 && glens[0] == 2 && glens[1] == 1 && digits[2] == b'0';
-            let rest = if glens[0] == 2 { &digits[if skip_zero { 3 } else { 2 }..] } else { &digits[2..] };
+            let skip_zero =
+                c.groups.len() > 2 && glens[0] == 2 && glens[1] == 1 && digits[2] == b'0';
+            let rest = if glens[0] == 2 {
+                &digits[if skip_zero { 3 } else { 2 }..]
+            } else {
+                &digits[2..]
+            };
             nat.extend_from_slice(rest);
             if phone_ok(&nat, &glens, true) {
-                return Some(Raw { kind: Kind::Phone, start: start - 1, end });
+                return Some(Raw {
+                    kind: Kind::Phone,
+                    start: start - 1,
+                    end,
+                });
             }
             return None;
         }
@@ -625,11 +731,21 @@ impl Numbers {
                 if ctx == Some(Ctx::License) {
                     return raw(Kind::DriversLicense);
                 }
-                let shape = glens == [12] || glens == [4, 4, 4] || (glens.len() == 2 && c.seps[0].newline);
+                let shape =
+                    glens == [12] || glens == [4, 4, 4] || (glens.len() == 2 && c.seps[0].newline);
                 if ctx == Some(Ctx::MyNumber) {
-                    return if my_number_ok(&digits) && no_paren { raw(Kind::MyNumber) } else { None };
+                    return if my_number_ok(&digits) && no_paren {
+                        raw(Kind::MyNumber)
+                    } else {
+                        None
+                    };
                 }
-                if shape && no_paren && my_number_ok(&digits) && !all_same && !looks_like_timestamp(&digits) {
+                if shape
+                    && no_paren
+                    && my_number_ok(&digits)
+                    && !all_same
+                    && !looks_like_timestamp(&digits)
+                {
                     return raw(Kind::MyNumber);
                 }
                 None
@@ -645,8 +761,14 @@ impl Numbers {
                 None
             }
             14..=19 => {
-                let shape = glens.len() == 1 || (glens.len() <= 5 && glens.iter().all(|g| (3..=6).contains(g)));
-                if shape && no_paren && luhn_ok(&digits) && card_issuer_ok(&digits) && !looks_like_timestamp(&digits) {
+                let shape = glens.len() == 1
+                    || (glens.len() <= 5 && glens.iter().all(|g| (3..=6).contains(g)));
+                if shape
+                    && no_paren
+                    && luhn_ok(&digits)
+                    && card_issuer_ok(&digits)
+                    && !looks_like_timestamp(&digits)
+                {
                     return raw(Kind::CreditCard);
                 }
                 None
@@ -655,9 +777,16 @@ impl Numbers {
                 if l == 10 && ctx == Some(Ctx::Pension) && (glens == [10] || glens == [4, 6]) {
                     return raw(Kind::PensionNumber);
                 }
-                if digits[0] == b'0' && phone_ok(&digits, &glens, false) && (no_paren || glens.len() >= 2) {
+                if digits[0] == b'0'
+                    && phone_ok(&digits, &glens, false)
+                    && (no_paren || glens.len() >= 2)
+                {
                     if c.paren_open {
-                        return Some(Raw { kind: Kind::Phone, start: start - 1, end });
+                        return Some(Raw {
+                            kind: Kind::Phone,
+                            start: start - 1,
+                            end,
+                        });
                     }
                     return raw(Kind::Phone);
                 }
@@ -671,7 +800,10 @@ impl Numbers {
                     let before = t.get(..start).map(str::trim_end);
                     let marked = before.is_some_and(|s| s.ends_with('〒'));
                     let hyphen = glens == [3, 4] && c.seps.first().is_some_and(|s| s.hyphen);
-                    if marked || ctx == Some(Ctx::Postal) || (hyphen && self.address_follows(t, end)) {
+                    if marked
+                        || ctx == Some(Ctx::Postal)
+                        || (hyphen && self.address_follows(t, end))
+                    {
                         return raw(Kind::PostalCode);
                     }
                 }
@@ -691,7 +823,9 @@ mod tests {
         let n = Numbers::new().unwrap();
         let mut out = Vec::new();
         n.scan(t, &mut out);
-        out.iter().map(|r| (r.kind, t[r.start..r.end].to_string())).collect()
+        out.iter()
+            .map(|r| (r.kind, t[r.start..r.end].to_string()))
+            .collect()
     }
 
     #[test]
@@ -704,8 +838,14 @@ mod tests {
 
     #[test]
     fn my_number_glued_and_spaced() {
-        assert_eq!(kinds("番号は123456789018です"), vec![(Kind::MyNumber, "123456789018".into())]);
-        assert_eq!(kinds("1234 5678 9018"), vec![(Kind::MyNumber, "1234 5678 9018".into())]);
+        assert_eq!(
+            kinds("番号は123456789018です"),
+            vec![(Kind::MyNumber, "123456789018".into())]
+        );
+        assert_eq!(
+            kinds("1234 5678 9018"),
+            vec![(Kind::MyNumber, "1234 5678 9018".into())]
+        );
         assert!(kinds("123456789012").is_empty());
         assert!(kinds("91234567890189").is_empty());
     }

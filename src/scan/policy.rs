@@ -112,10 +112,13 @@ impl CustomMatchers {
         let b = t.as_bytes();
         for (ac, ids) in &self.acs {
             for m in ac.find_iter(t) {
-                let Some((id, ascii_word)) = ids.get(m.pattern().as_usize()) else { continue };
+                let Some((id, ascii_word)) = ids.get(m.pattern().as_usize()) else {
+                    continue;
+                };
                 // ASCII words must stand alone: "ABC" is not in "ABCD".
                 if *ascii_word
-                    && ((m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric()) || b.get(m.end()).is_some_and(u8::is_ascii_alphanumeric))
+                    && ((m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
+                        || b.get(m.end()).is_some_and(u8::is_ascii_alphanumeric))
                 {
                     continue;
                 }
@@ -159,12 +162,18 @@ struct Escalation {
 
 /// The comparable form of a finding's text: normalised, without whitespace.
 fn value_key(s: &str) -> String {
-    normalize(s).text.chars().filter(|c| !c.is_whitespace()).collect()
+    normalize(s)
+        .text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 impl std::fmt::Debug for Policy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Policy").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Policy")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -174,12 +183,23 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, key: impl Into<String>, problem: impl Into<String>) -> PolicyError {
-        PolicyError::Invalid { file: self.file.to_string(), key: key.into(), problem: problem.into() }
+        PolicyError::Invalid {
+            file: self.file.to_string(),
+            key: key.into(),
+            problem: problem.into(),
+        }
     }
 
     fn action(&self, key: &str, v: &Value) -> Result<Action, PolicyError> {
-        let s = v.as_str().ok_or_else(|| self.err(key, "expected a string: block, mask, warn or allow"))?;
-        Action::parse(s).ok_or_else(|| self.err(key, format!("unknown action \"{s}\" (expected block, mask, warn or allow)")))
+        let s = v
+            .as_str()
+            .ok_or_else(|| self.err(key, "expected a string: block, mask, warn or allow"))?;
+        Action::parse(s).ok_or_else(|| {
+            self.err(
+                key,
+                format!("unknown action \"{s}\" (expected block, mask, warn or allow)"),
+            )
+        })
     }
 
     fn pair(&self, key: &str, v: &Value) -> Result<Pair, PolicyError> {
@@ -191,50 +211,90 @@ impl Ctx<'_> {
             Value::Table(t) => {
                 for k in t.keys() {
                     if k != "request" && k != "response" {
-                        return Err(self.err(format!("{key}.{k}"), "unknown key (expected request or response)"));
+                        return Err(self.err(
+                            format!("{key}.{k}"),
+                            "unknown key (expected request or response)",
+                        ));
                     }
                 }
                 let get = |d: &str| -> Result<Action, PolicyError> {
                     let k = format!("{key}.{d}");
-                    t.get(d).ok_or_else(|| self.err(&k, "missing")).and_then(|v| self.action(&k, v))
+                    t.get(d)
+                        .ok_or_else(|| self.err(&k, "missing"))
+                        .and_then(|v| self.action(&k, v))
                 };
                 Ok([get("request")?, get("response")?])
             }
-            _ => Err(self.err(key, "expected an action string or { request = …, response = … }")),
+            _ => Err(self.err(
+                key,
+                "expected an action string or { request = …, response = … }",
+            )),
         }
     }
 
     fn string(&self, key: &str, v: &Value) -> Result<String, PolicyError> {
-        v.as_str().map(str::to_string).ok_or_else(|| self.err(key, "expected a string"))
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| self.err(key, "expected a string"))
     }
 
     fn group(&self, key: &str, v: &Value) -> Result<Group, PolicyError> {
         let s = self.string(key, v)?;
-        Group::parse(&s).ok_or_else(|| self.err(key, format!("unknown group \"{s}\" (expected pii, secrets, confidential or injection)")))
+        Group::parse(&s).ok_or_else(|| {
+            self.err(
+                key,
+                format!("unknown group \"{s}\" (expected pii, secrets, confidential or injection)"),
+            )
+        })
     }
 }
 
 fn check_keys(ctx: &Ctx<'_>, prefix: &str, t: &Table, allowed: &[&str]) -> Result<(), PolicyError> {
     for k in t.keys() {
         if !allowed.contains(&k.as_str()) {
-            let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-            return Err(ctx.err(key, format!("unknown key (expected one of: {})", allowed.join(", "))));
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            return Err(ctx.err(
+                key,
+                format!("unknown key (expected one of: {})", allowed.join(", ")),
+            ));
         }
     }
     Ok(())
 }
 
-fn array_of_tables<'v>(ctx: &Ctx<'_>, key: &str, v: &'v Value) -> Result<Vec<&'v Table>, PolicyError> {
-    let arr = v.as_array().ok_or_else(|| ctx.err(key, format!("expected [[{key}]] tables")))?;
-    arr.iter().enumerate().map(|(i, x)| x.as_table().ok_or_else(|| ctx.err(format!("{key}[{i}]"), "expected a table"))).collect()
+fn array_of_tables<'v>(
+    ctx: &Ctx<'_>,
+    key: &str,
+    v: &'v Value,
+) -> Result<Vec<&'v Table>, PolicyError> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| ctx.err(key, format!("expected [[{key}]] tables")))?;
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            x.as_table()
+                .ok_or_else(|| ctx.err(format!("{key}[{i}]"), "expected a table"))
+        })
+        .collect()
 }
 
 impl Policy {
     /// Loads a policy file; the name defaults to the file stem.
     pub fn from_file(path: &Path) -> Result<Policy, PolicyError> {
         let file = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| PolicyError::Io { file: file.clone(), source })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("policy");
+        let src = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("policy");
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         Self::build(stem, &file, &src, base)
     }
@@ -244,10 +304,36 @@ impl Policy {
         Self::build(name, name, src, base_dir)
     }
 
-    fn build(default_name: &str, file: &str, src: &str, base_dir: &Path) -> Result<Policy, PolicyError> {
+    fn build(
+        default_name: &str,
+        file: &str,
+        src: &str,
+        base_dir: &Path,
+    ) -> Result<Policy, PolicyError> {
         let ctx = Ctx { file };
-        let root: Table = src.parse().map_err(|e: toml::de::Error| PolicyError::Syntax { file: file.to_string(), message: e.message().to_string() })?;
-        check_keys(&ctx, "", &root, &["name", "description", "default_action", "restore_masked", "groups", "types", "placeholder", "keywords", "regex", "escalate"])?;
+        let root: Table = src
+            .parse()
+            .map_err(|e: toml::de::Error| PolicyError::Syntax {
+                file: file.to_string(),
+                message: e.message().to_string(),
+            })?;
+        check_keys(
+            &ctx,
+            "",
+            &root,
+            &[
+                "name",
+                "description",
+                "default_action",
+                "restore_masked",
+                "groups",
+                "types",
+                "placeholder",
+                "keywords",
+                "regex",
+                "escalate",
+            ],
+        )?;
         let name = match root.get("name") {
             Some(v) => ctx.string("name", v)?,
             None => default_name.to_string(),
@@ -257,15 +343,24 @@ impl Policy {
             None => [Action::Allow, Action::Allow],
         };
         let restore_masked = match root.get("restore_masked") {
-            Some(v) => v.as_bool().ok_or_else(|| ctx.err("restore_masked", "expected true or false"))?,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| ctx.err("restore_masked", "expected true or false"))?,
             None => false,
         };
         let mut groups = HashMap::new();
         if let Some(v) = root.get("groups") {
-            let t = v.as_table().ok_or_else(|| ctx.err("groups", "expected a table"))?;
+            let t = v
+                .as_table()
+                .ok_or_else(|| ctx.err("groups", "expected a table"))?;
             for (k, v) in t {
                 let key = format!("groups.{k}");
-                let g = Group::parse(k).ok_or_else(|| ctx.err(&key, "unknown group (expected pii, secrets, confidential or injection)"))?;
+                let g = Group::parse(k).ok_or_else(|| {
+                    ctx.err(
+                        &key,
+                        "unknown group (expected pii, secrets, confidential or injection)",
+                    )
+                })?;
                 groups.insert(g, ctx.pair(&key, v)?);
             }
         }
@@ -275,7 +370,10 @@ impl Policy {
         let mut seen: HashSet<String> = HashSet::new();
         let mut new_name = |key: &str, n: &str| -> Result<(), PolicyError> {
             if n.is_empty() || Kind::from_name(n).is_some() || !seen.insert(n.to_string()) {
-                return Err(ctx.err(key, format!("name \"{n}\" is empty, a built-in type or used twice")));
+                return Err(ctx.err(
+                    key,
+                    format!("name \"{n}\" is empty, a built-in type or used twice"),
+                ));
             }
             Ok(())
         };
@@ -283,19 +381,39 @@ impl Policy {
         let mut patterns: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut ids: [Vec<(DetectorId, bool)>; 2] = [Vec::new(), Vec::new()];
         if let Some(v) = root.get("keywords") {
-            for (i, t) in array_of_tables(&ctx, "keywords", v)?.into_iter().enumerate() {
+            for (i, t) in array_of_tables(&ctx, "keywords", v)?
+                .into_iter()
+                .enumerate()
+            {
                 let key = format!("keywords[{i}]");
-                check_keys(&ctx, &key, t, &["name", "group", "file", "words", "case_sensitive", "label"])?;
-                let n = ctx.string(&format!("{key}.name"), t.get("name").ok_or_else(|| ctx.err(format!("{key}.name"), "missing"))?)?;
+                check_keys(
+                    &ctx,
+                    &key,
+                    t,
+                    &["name", "group", "file", "words", "case_sensitive", "label"],
+                )?;
+                let n = ctx.string(
+                    &format!("{key}.name"),
+                    t.get("name")
+                        .ok_or_else(|| ctx.err(format!("{key}.name"), "missing"))?,
+                )?;
                 new_name(&format!("{key}.name"), &n)?;
-                let g = ctx.group(&format!("{key}.group"), t.get("group").ok_or_else(|| ctx.err(format!("{key}.group"), "missing"))?)?;
+                let g = ctx.group(
+                    &format!("{key}.group"),
+                    t.get("group")
+                        .ok_or_else(|| ctx.err(format!("{key}.group"), "missing"))?,
+                )?;
                 let cs = match t.get("case_sensitive") {
-                    Some(v) => v.as_bool().ok_or_else(|| ctx.err(format!("{key}.case_sensitive"), "expected true or false"))?,
+                    Some(v) => v.as_bool().ok_or_else(|| {
+                        ctx.err(format!("{key}.case_sensitive"), "expected true or false")
+                    })?,
                     None => false,
                 };
                 let mut words: Vec<String> = Vec::new();
                 if let Some(w) = t.get("words") {
-                    let arr = w.as_array().ok_or_else(|| ctx.err(format!("{key}.words"), "expected an array of strings"))?;
+                    let arr = w.as_array().ok_or_else(|| {
+                        ctx.err(format!("{key}.words"), "expected an array of strings")
+                    })?;
                     for (j, x) in arr.iter().enumerate() {
                         words.push(ctx.string(&format!("{key}.words[{j}]"), x)?);
                     }
@@ -303,17 +421,31 @@ impl Policy {
                 if let Some(f) = t.get("file") {
                     let rel = ctx.string(&format!("{key}.file"), f)?;
                     let path = base_dir.join(&rel);
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| ctx.err(format!("{key}.file"), format!("cannot read {}: {e}", path.display())))?;
-                    words.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string));
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        ctx.err(
+                            format!("{key}.file"),
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    })?;
+                    words.extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                            .map(str::to_string),
+                    );
                 }
                 if words.is_empty() {
                     return Err(ctx.err(&key, "no words (give `words` or a non-empty `file`)"));
                 }
-                let id = DetectorId::Custom(Arc::new(CustomDetector { name: n.clone(), group: g }));
+                let id = DetectorId::Custom(Arc::new(CustomDetector {
+                    name: n.clone(),
+                    group: g,
+                }));
                 for w in words {
                     let w = normalize(&w).text.into_owned();
-                    let ascii_word = w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'_' || b == b'-');
+                    let ascii_word = w
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'_' || b == b'-');
                     patterns[usize::from(cs)].push(w);
                     ids[usize::from(cs)].push((id.clone(), ascii_word));
                 }
@@ -326,51 +458,96 @@ impl Policy {
             for (i, t) in array_of_tables(&ctx, "regex", v)?.into_iter().enumerate() {
                 let key = format!("regex[{i}]");
                 check_keys(&ctx, &key, t, &["name", "group", "pattern", "label"])?;
-                let n = ctx.string(&format!("{key}.name"), t.get("name").ok_or_else(|| ctx.err(format!("{key}.name"), "missing"))?)?;
+                let n = ctx.string(
+                    &format!("{key}.name"),
+                    t.get("name")
+                        .ok_or_else(|| ctx.err(format!("{key}.name"), "missing"))?,
+                )?;
                 new_name(&format!("{key}.name"), &n)?;
-                let g = ctx.group(&format!("{key}.group"), t.get("group").ok_or_else(|| ctx.err(format!("{key}.group"), "missing"))?)?;
-                let p = ctx.string(&format!("{key}.pattern"), t.get("pattern").ok_or_else(|| ctx.err(format!("{key}.pattern"), "missing"))?)?;
-                let re = Regex::new(&p).map_err(|e| ctx.err(format!("{key}.pattern"), format!("invalid regex: {e}")))?;
+                let g = ctx.group(
+                    &format!("{key}.group"),
+                    t.get("group")
+                        .ok_or_else(|| ctx.err(format!("{key}.group"), "missing"))?,
+                )?;
+                let p = ctx.string(
+                    &format!("{key}.pattern"),
+                    t.get("pattern")
+                        .ok_or_else(|| ctx.err(format!("{key}.pattern"), "missing"))?,
+                )?;
+                let re = Regex::new(&p).map_err(|e| {
+                    ctx.err(format!("{key}.pattern"), format!("invalid regex: {e}"))
+                })?;
                 if let Some(l) = t.get("label") {
-                    placeholder.labels.insert(n.clone(), ctx.string(&format!("{key}.label"), l)?);
+                    placeholder
+                        .labels
+                        .insert(n.clone(), ctx.string(&format!("{key}.label"), l)?);
                 }
-                regexes.push((re, DetectorId::Custom(Arc::new(CustomDetector { name: n.clone(), group: g }))));
+                regexes.push((
+                    re,
+                    DetectorId::Custom(Arc::new(CustomDetector {
+                        name: n.clone(),
+                        group: g,
+                    })),
+                ));
                 custom_groups.insert(n, g);
             }
         }
         if let Some(v) = root.get("keywords") {
-            for (i, t) in array_of_tables(&ctx, "keywords", v)?.into_iter().enumerate() {
-                if let (Some(l), Some(n)) = (t.get("label"), t.get("name").and_then(Value::as_str)) {
-                    placeholder.labels.insert(n.to_string(), ctx.string(&format!("keywords[{i}].label"), l)?);
+            for (i, t) in array_of_tables(&ctx, "keywords", v)?
+                .into_iter()
+                .enumerate()
+            {
+                if let (Some(l), Some(n)) = (t.get("label"), t.get("name").and_then(Value::as_str))
+                {
+                    placeholder.labels.insert(
+                        n.to_string(),
+                        ctx.string(&format!("keywords[{i}].label"), l)?,
+                    );
                 }
             }
         }
 
         let mut escalations = Vec::new();
         if let Some(v) = root.get("escalate") {
-            for (i, t) in array_of_tables(&ctx, "escalate", v)?.into_iter().enumerate() {
+            for (i, t) in array_of_tables(&ctx, "escalate", v)?
+                .into_iter()
+                .enumerate()
+            {
                 let key = format!("escalate[{i}]");
                 check_keys(&ctx, &key, t, &["type", "values", "action"])?;
-                let ty = ctx.string(&format!("{key}.type"), t.get("type").ok_or_else(|| ctx.err(format!("{key}.type"), "missing"))?)?;
+                let ty = ctx.string(
+                    &format!("{key}.type"),
+                    t.get("type")
+                        .ok_or_else(|| ctx.err(format!("{key}.type"), "missing"))?,
+                )?;
                 if Kind::from_name(&ty).is_none() && !custom_groups.contains_key(&ty) {
                     return Err(ctx.err(format!("{key}.type"), "unknown detector type"));
                 }
-                let arr = t
-                    .get("values")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| ctx.err(format!("{key}.values"), "expected an array of strings"))?;
+                let arr = t.get("values").and_then(Value::as_array).ok_or_else(|| {
+                    ctx.err(format!("{key}.values"), "expected an array of strings")
+                })?;
                 let mut values = HashSet::new();
                 for (j, x) in arr.iter().enumerate() {
                     values.insert(value_key(&ctx.string(&format!("{key}.values[{j}]"), x)?));
                 }
-                let action = ctx.pair(&format!("{key}.action"), t.get("action").ok_or_else(|| ctx.err(format!("{key}.action"), "missing"))?)?;
-                escalations.push(Escalation { type_name: ty, values, action });
+                let action = ctx.pair(
+                    &format!("{key}.action"),
+                    t.get("action")
+                        .ok_or_else(|| ctx.err(format!("{key}.action"), "missing"))?,
+                )?;
+                escalations.push(Escalation {
+                    type_name: ty,
+                    values,
+                    action,
+                });
             }
         }
 
         let mut types = HashMap::new();
         if let Some(v) = root.get("types") {
-            let t = v.as_table().ok_or_else(|| ctx.err("types", "expected a table"))?;
+            let t = v
+                .as_table()
+                .ok_or_else(|| ctx.err("types", "expected a table"))?;
             for (k, v) in t {
                 let key = format!("types.{k}");
                 if Kind::from_name(k).is_none() && !custom_groups.contains_key(k) {
@@ -380,17 +557,24 @@ impl Policy {
             }
         }
         if let Some(v) = root.get("placeholder") {
-            let t = v.as_table().ok_or_else(|| ctx.err("placeholder", "expected a table"))?;
+            let t = v
+                .as_table()
+                .ok_or_else(|| ctx.err("placeholder", "expected a table"))?;
             check_keys(&ctx, "placeholder", t, &["format", "labels"])?;
             if let Some(f) = t.get("format") {
                 let f = ctx.string("placeholder.format", f)?;
                 if !f.contains("{label}") || !f.contains("{n}") {
-                    return Err(ctx.err("placeholder.format", "must contain {label} and {n} so placeholders are distinct"));
+                    return Err(ctx.err(
+                        "placeholder.format",
+                        "must contain {label} and {n} so placeholders are distinct",
+                    ));
                 }
                 placeholder.template = f;
             }
             if let Some(l) = t.get("labels") {
-                let lt = l.as_table().ok_or_else(|| ctx.err("placeholder.labels", "expected a table"))?;
+                let lt = l
+                    .as_table()
+                    .ok_or_else(|| ctx.err("placeholder.labels", "expected a table"))?;
                 for (k, v) in lt {
                     let key = format!("placeholder.labels.{k}");
                     if Kind::from_name(k).is_none() && !custom_groups.contains_key(k) {
@@ -416,7 +600,10 @@ impl Policy {
         let set = if regexes.is_empty() {
             None
         } else {
-            Some(RegexSet::new(regexes.iter().map(|(r, _)| r.as_str())).map_err(|e| ctx.err("regex", format!("invalid regex: {e}")))?)
+            Some(
+                RegexSet::new(regexes.iter().map(|(r, _)| r.as_str()))
+                    .map_err(|e| ctx.err("regex", format!("invalid regex: {e}")))?,
+            )
         };
         let engine = engine().map_err(PolicyError::Internal)?;
         Ok(Policy {
@@ -449,7 +636,9 @@ impl Policy {
         if let Some(p) = self.types.get(type_name) {
             return p[i];
         }
-        let group = Kind::from_name(type_name).map(Kind::group).or_else(|| self.custom_groups.get(type_name).copied());
+        let group = Kind::from_name(type_name)
+            .map(Kind::group)
+            .or_else(|| self.custom_groups.get(type_name).copied());
         if let Some(p) = group.and_then(|g| self.groups.get(&g)) {
             return p[i];
         }
@@ -463,7 +652,9 @@ impl Policy {
         if self.escalations.is_empty() {
             return base;
         }
-        let Some(v) = text.get(f.start..f.end) else { return base };
+        let Some(v) = text.get(f.start..f.end) else {
+            return base;
+        };
         let key = value_key(v);
         self.escalations
             .iter()
@@ -489,7 +680,11 @@ impl Policy {
 
     /// The highest action among the findings of `text` in a direction (`Allow` when none).
     pub fn verdict(&self, text: &str, findings: &[Finding], dir: Direction) -> Action {
-        findings.iter().map(|f| self.finding_action(text, f, dir)).max().unwrap_or(Action::Allow)
+        findings
+            .iter()
+            .map(|f| self.finding_action(text, f, dir))
+            .max()
+            .unwrap_or(Action::Allow)
     }
 }
 
@@ -503,10 +698,16 @@ impl PolicySet {
     /// Loads every `*.toml` in `dir`; the first invalid file fails the whole set.
     pub fn load_dir(dir: &Path) -> Result<PolicySet, PolicyError> {
         let file = dir.display().to_string();
-        let rd = std::fs::read_dir(dir).map_err(|source| PolicyError::Io { file: file.clone(), source })?;
+        let rd = std::fs::read_dir(dir).map_err(|source| PolicyError::Io {
+            file: file.clone(),
+            source,
+        })?;
         let mut paths = Vec::new();
         for e in rd {
-            let e = e.map_err(|source| PolicyError::Io { file: file.clone(), source })?;
+            let e = e.map_err(|source| PolicyError::Io {
+                file: file.clone(),
+                source,
+            })?;
             let p = e.path();
             if p.extension().and_then(|x| x.to_str()) == Some("toml") && p.is_file() {
                 paths.push(p);
@@ -515,7 +716,11 @@ impl PolicySet {
         paths.sort();
         let mut policies = BTreeMap::new();
         for p in paths {
-            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let stem = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             let pol = Policy::from_file(&p)?;
             policies.insert(stem, Arc::new(pol));
         }
@@ -550,7 +755,8 @@ mod tests {
 
     #[test]
     fn errors_name_key() {
-        let e = Policy::from_toml_str("p", "[types]\nmy_numbr = \"block\"", Path::new(".")).unwrap_err();
+        let e = Policy::from_toml_str("p", "[types]\nmy_numbr = \"block\"", Path::new("."))
+            .unwrap_err();
         assert!(e.to_string().contains("types.my_numbr"), "{e}");
         let e = Policy::from_toml_str("p", "[groups]\npii = \"blok\"", Path::new(".")).unwrap_err();
         assert!(e.to_string().contains("groups.pii"), "{e}");
