@@ -50,6 +50,9 @@ pub enum GatewayError {
     /// The policy blocks what the request contains.
     #[error("policy violation")]
     PolicyViolation(Vec<FindingCount>),
+    /// A public-use key (Q16) has not recorded consent to the trial terms.
+    #[error("consent required")]
+    ConsentRequired,
     /// The request could not be scanned or logged, and the gateway fails closed.
     #[error("audit unavailable")]
     AuditUnavailable,
@@ -93,7 +96,9 @@ impl GatewayError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MissingKey | Self::InvalidKey => StatusCode::UNAUTHORIZED,
-            Self::ModelNotAllowed(_) | Self::AdminOnly => StatusCode::FORBIDDEN,
+            Self::ModelNotAllowed(_) | Self::AdminOnly | Self::ConsentRequired => {
+                StatusCode::FORBIDDEN
+            }
             Self::MalformedJson(_) | Self::InvalidField { .. } | Self::PolicyViolation(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -121,6 +126,7 @@ impl GatewayError {
             Self::InvalidField { .. } => "invalid_field",
             Self::PolicyViolation(_) => "policy_violation",
             Self::AuditUnavailable => "audit_unavailable",
+            Self::ConsentRequired => "consent_required",
             Self::UnknownModel(_) => "unknown_model",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -139,7 +145,9 @@ impl GatewayError {
     fn error_type(&self) -> &'static str {
         match self {
             Self::MissingKey | Self::InvalidKey => "authentication_error",
-            Self::ModelNotAllowed(_) | Self::AdminOnly => "permission_error",
+            Self::ModelNotAllowed(_) | Self::AdminOnly | Self::ConsentRequired => {
+                "permission_error"
+            }
             Self::UnknownModel(_) | Self::NotFound => "not_found_error",
             Self::UpstreamConnect | Self::UpstreamTimeout(_) | Self::UpstreamProtocol => {
                 "upstream_error"
@@ -191,6 +199,7 @@ impl GatewayError {
             Self::UpstreamProtocol => "生成AIサービスの応答が不正でした。 / The AI provider sent an invalid response.".into(),
             Self::Unavailable => "ただいま利用できません。しばらくしてから再度お試しください。 / Service temporarily unavailable.".into(),
             Self::Internal => "内部エラーが発生しました。 / Internal error.".into(),
+            Self::ConsentRequired => "このサービスは検証段階（試行）です。回答は生成AIによるもので、誤りを含む可能性があります。利用条件に同意のうえご利用ください（POST /v1/consent に {\"accept\": true} を送信すると同意が記録されます）。 / This service is a trial: answers are AI generated and may be wrong. Record your consent first by sending POST /v1/consent with {\"accept\": true}.".into(),
             Self::AuditUnavailable => "監査ログを記録できないため、安全のためリクエストを停止しました。管理者に連絡してください。 / The audit log cannot be written, so the request was not forwarded (fail closed). Contact your administrator.".into(),
             Self::PolicyViolation(found) => {
                 let ja: Vec<String> = found.iter().map(|f| format!("{}（{}件）", f.label, f.count)).collect();

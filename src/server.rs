@@ -40,9 +40,11 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// Builds the main router; /metrics is on it unless an admin listener is configured.
 pub fn router(state: Arc<AppState>) -> Router {
-    let mut r = Router::new();
+    let mut r = Router::new().merge(crate::admin::staff_routes());
     if state.settings.admin_listen.is_none() {
-        r = r.route("/metrics", get(metrics));
+        r = r
+            .route("/metrics", get(metrics))
+            .merge(crate::admin::admin_routes());
     }
     r.route("/v1/chat/completions", post(openai_chat))
         .route("/v1/completions", post(openai_completions))
@@ -177,6 +179,7 @@ async fn models(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response 
 /// The admin listener's router: metrics and health, away from staff traffic.
 pub fn admin_router(state: Arc<AppState>) -> Router {
     Router::new()
+        .merge(crate::admin::admin_routes())
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -187,6 +190,11 @@ pub fn admin_router(state: Arc<AppState>) -> Router {
 }
 
 async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+    crate::metrics::events::AuditQueueSampled {
+        depth: s.store.queue_depth(),
+        capacity: s.settings.audit.queue_capacity,
+    }
+    .emit(&s.metrics);
     (
         [(http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         s.metrics.render(),
@@ -200,11 +208,20 @@ async fn healthz() -> Response {
 
 async fn readyz(State(s): State<Arc<AppState>>) -> Response {
     let upstreams = !s.settings.models.is_empty() && !s.providers.is_empty();
+    let store = s.store.health();
+    let policies = s.policies.load().get(&s.settings.default_policy).is_some();
+    let ready = upstreams && policies && (store.healthy || s.settings.audit.fail_open);
     let body = serde_json::json!({
-        "status": if upstreams { "ready" } else { "not_ready" },
-        "checks": {"upstreams": upstreams},
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": {
+            "upstreams": upstreams,
+            "policies": policies,
+            "audit_store": store.healthy,
+            "audit_queue_depth": store.queue_depth,
+            "audit_last_error": store.last_error,
+        },
     });
-    let status = if upstreams {
+    let status = if ready {
         http::StatusCode::OK
     } else {
         http::StatusCode::SERVICE_UNAVAILABLE
@@ -322,12 +339,18 @@ pub async fn serve_all(
     let Ok(graceful) = Arc::try_unwrap(graceful) else {
         // Unreachable once every accept loop has ended; wait out the grace period anyway.
         tokio::time::sleep(grace).await;
+        state.close_audit().await;
         return Ok(());
     };
-    tokio::select! {
-        _ = graceful.shutdown() => tracing::info!("all connections finished"),
-        _ = tokio::time::sleep(grace) => tracing::warn!(grace_secs = grace.as_secs(), "grace period over; dropping remaining connections"),
+    let drained = tokio::select! {
+        _ = graceful.shutdown() => { tracing::info!("all connections finished"); true }
+        _ = tokio::time::sleep(grace) => { tracing::warn!(grace_secs = grace.as_secs(), "grace period over; dropping remaining connections"); false }
+    };
+    if !drained {
+        // Streams cut off by the grace period still log their exchange; give them a moment.
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    state.close_audit().await;
     Ok(())
 }
 

@@ -3,13 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::sync::Mutex;
+
 use arc_swap::ArcSwap;
+use tokio::sync::oneshot;
 
 use crate::config::Settings;
 use crate::metrics::{LabelBounds, Metrics, MetricsError};
 use crate::pipeline::auth::KeyIndex;
 use crate::providers::Provider;
 use crate::scan::{Policy, PolicyError, PolicySet};
+use crate::store::{AuditStore, StoreConfig};
 
 /// Shared, read-only gateway state.
 pub struct AppState {
@@ -25,6 +29,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Policies in force; swapped whole on reload, so a request sees one version.
     pub policies: ArcSwap<PolicySet>,
+    /// The audit log.
+    pub store: AuditStore,
+    audit_stop: Mutex<Option<oneshot::Sender<()>>>,
+    audit_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Why the state could not be built.
@@ -41,13 +49,22 @@ pub enum StateError {
     /// The policies could not be loaded or a key names a missing policy.
     #[error("{0}")]
     Policy(String),
+    /// The audit store could not be opened.
+    #[error("audit store in {dir}: {source}")]
+    Store {
+        /// Data directory.
+        dir: String,
+        /// Cause.
+        source: crate::store::StoreError,
+    },
     /// The metrics registry could not be built.
     #[error("metrics: {0}")]
     Metrics(#[from] MetricsError),
 }
 
 impl AppState {
-    /// Builds the state from settings.
+    /// Builds the state from settings: opens the audit store and starts its
+    /// writer (and retention) tasks, so it must run inside the Tokio runtime.
     pub fn new(settings: Settings) -> Result<AppState, StateError> {
         let mut providers = Vec::with_capacity(settings.providers.len());
         let mut provider_by_name = HashMap::new();
@@ -68,7 +85,35 @@ impl AppState {
         let metrics = Metrics::new(settings.per_user_metrics)?.with_label_bounds(bounds);
         let policies = load_policies(&settings).map_err(|e| StateError::Policy(e.to_string()))?;
         check_policy_names(&settings, &policies).map_err(StateError::Policy)?;
+        let store_cfg = StoreConfig {
+            durability: settings.audit.durability,
+            queue_capacity: settings.audit.queue_capacity,
+            retention_days: settings.audit.retention_days,
+            ..StoreConfig::default()
+        };
+        let (store, writer) =
+            AuditStore::open(&settings.data_dir, store_cfg).map_err(|source| {
+                StateError::Store {
+                    dir: settings.data_dir.display().to_string(),
+                    source,
+                }
+            })?;
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let audit_task = tokio::spawn(writer.run(async {
+            let _ = stop_rx.await;
+        }));
+        if settings.audit.retention_days.is_some() {
+            // Ends with the process; a purge in progress is atomic per batch.
+            tokio::spawn(crate::store::run_retention(
+                store.clone(),
+                std::time::Duration::from_secs(3600),
+                std::future::pending::<()>(),
+            ));
+        }
         Ok(AppState {
+            store,
+            audit_stop: Mutex::new(Some(stop_tx)),
+            audit_task: Mutex::new(Some(audit_task)),
             metrics,
             policies: ArcSwap::from_pointee(policies),
             keys: KeyIndex::new(&settings.keys, &settings.admin_tokens),
@@ -80,6 +125,18 @@ impl AppState {
 }
 
 impl AppState {
+    /// Stops the audit writer after it has written everything queued.
+    pub async fn close_audit(&self) {
+        let stop = self.audit_stop.lock().ok().and_then(|mut g| g.take());
+        let task = self.audit_task.lock().ok().and_then(|mut g| g.take());
+        if let Some(tx) = stop {
+            let _ = tx.send(());
+        }
+        if let Some(t) = task {
+            let _ = t.await;
+        }
+    }
+
     /// The named policy, as currently in force.
     pub fn policy(&self, name: &str) -> Option<Arc<Policy>> {
         self.policies.load().get(name)

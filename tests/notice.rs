@@ -60,6 +60,22 @@ async fn whole_answers_carry_header_and_notice_by_position() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["choices"][0]["message"]["content"], "本文");
 
+    // Public use (Q16): refused until consent is on record, then the trial line is added.
+    let refused = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth("mk-test-public")
+        .json(&chat_body("gpt-4o-mini", "本文", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let v: Value = refused.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "consent_required");
+    let consent = mamori::store::Consent {
+        time: time::OffsetDateTime::now_utc(),
+        text_version: "test".into(),
+    };
+    gw.state.store.record_consent("user:pub", consent).unwrap();
     let (_, body) = chat(
         &gw,
         "mk-test-public",

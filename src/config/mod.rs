@@ -8,8 +8,9 @@ pub mod settings;
 
 pub use secret::Secret;
 pub use settings::{
-    AdminRole, AdminToken, ConfigError, Limits, MockSettings, ModelRoute, NoticePosition,
-    NoticeSettings, ProviderKind, ProviderSettings, Settings, StaffKey, Timeouts, TlsSettings,
+    AdminRole, AdminToken, AuditSettings, ConfigError, Limits, MockSettings, ModelRoute,
+    NoticePosition, NoticeSettings, ProviderKind, ProviderSettings, Settings, StaffKey, Timeouts,
+    TlsSettings,
 };
 
 /// The demo config, embedded so `mamori serve` runs with no files at all.

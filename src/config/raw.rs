@@ -28,6 +28,61 @@ pub struct RawConfig {
     pub admin_tokens: Vec<RawAdminToken>,
     #[serde(default)]
     pub notice: RawNotice,
+    #[serde(default)]
+    pub audit: RawAudit,
+}
+
+/// `[audit]`: the tamper-evident audit log.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// `strict` (record on disk before the answer is released) or `batched`.
+    #[serde(default = "default_durability")]
+    pub durability: String,
+    /// Batched mode: longest wait before a flush.
+    #[serde(default = "default_flush_interval_ms")]
+    pub flush_interval_ms: u64,
+    /// Records waiting for the writer at most.
+    #[serde(default = "default_queue_capacity")]
+    pub queue_capacity: usize,
+    /// Records older than this are purged; unset keeps everything.
+    pub retention_days: Option<u32>,
+    /// Forward requests even when they cannot be logged (default: fail closed).
+    #[serde(default)]
+    pub fail_open: bool,
+    /// Keep the prompt (as forwarded, i.e. masked) in the log.
+    #[serde(default = "default_true")]
+    pub store_prompts: bool,
+    /// Keep the output in the log.
+    #[serde(default = "default_true")]
+    pub store_outputs: bool,
+}
+
+impl Default for RawAudit {
+    fn default() -> Self {
+        Self {
+            durability: default_durability(),
+            flush_interval_ms: default_flush_interval_ms(),
+            queue_capacity: default_queue_capacity(),
+            retention_days: None,
+            fail_open: false,
+            store_prompts: true,
+            store_outputs: true,
+        }
+    }
+}
+
+fn default_durability() -> String {
+    "strict".to_owned()
+}
+fn default_flush_interval_ms() -> u64 {
+    50
+}
+fn default_queue_capacity() -> usize {
+    8192
+}
+fn default_true() -> bool {
+    true
 }
 
 /// `[notice]`: the "AI generated" notice (Q11 disclosure, Q12 secondary use).

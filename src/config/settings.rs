@@ -246,6 +246,25 @@ pub struct Settings {
     pub admin_tokens: Vec<AdminToken>,
     /// The "AI generated" notice.
     pub notice: NoticeSettings,
+    /// The audit log.
+    pub audit: AuditSettings,
+}
+
+/// Audit log settings.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// Store durability.
+    pub durability: crate::store::Durability,
+    /// Queue capacity between requests and the writer.
+    pub queue_capacity: usize,
+    /// Retention in days; `None` keeps everything.
+    pub retention_days: Option<u32>,
+    /// Forward even when the log cannot be written.
+    pub fail_open: bool,
+    /// Keep prompts (masked) in the log.
+    pub store_prompts: bool,
+    /// Keep outputs in the log.
+    pub store_outputs: bool,
 }
 
 impl Settings {
@@ -525,6 +544,44 @@ impl Validator<'_> {
             keys,
             admin_tokens,
             notice,
+            audit: self.audit(&raw.audit)?,
+        })
+    }
+
+    fn audit(&self, a: &super::raw::RawAudit) -> Result<AuditSettings, ConfigError> {
+        let durability = match a.durability.as_str() {
+            "strict" => crate::store::Durability::Strict,
+            "batched" => {
+                if a.flush_interval_ms == 0 {
+                    return Err(self.err("audit.flush_interval_ms", "must be greater than 0"));
+                }
+                crate::store::Durability::Batched {
+                    max_delay_ms: a.flush_interval_ms,
+                }
+            }
+            other => {
+                return Err(self.err(
+                    "audit.durability",
+                    format!("'{other}' is not strict or batched"),
+                ))
+            }
+        };
+        if a.queue_capacity == 0 {
+            return Err(self.err("audit.queue_capacity", "must be at least 1"));
+        }
+        if a.retention_days == Some(0) {
+            return Err(self.err(
+                "audit.retention_days",
+                "must be at least 1 (or left out to keep everything)",
+            ));
+        }
+        Ok(AuditSettings {
+            durability,
+            queue_capacity: a.queue_capacity,
+            retention_days: a.retention_days,
+            fail_open: a.fail_open,
+            store_prompts: a.store_prompts,
+            store_outputs: a.store_outputs,
         })
     }
 

@@ -12,6 +12,7 @@
 //! phases run; they run for every request, answered or refused, and for a
 //! stream only once the stream is over.
 
+pub mod audit;
 pub mod auth;
 pub mod forward;
 pub mod metrics;
@@ -184,9 +185,12 @@ impl Exchange {
     }
 }
 
-/// The log and metrics phases, run once per exchange.
-async fn finish(state: &AppState, ex: Exchange) {
+/// The log and metrics phases, run once per exchange. `Err` means the
+/// exchange could not be logged (and the answer must not be released).
+async fn finish(state: &AppState, ex: Exchange) -> Result<(), GatewayError> {
+    let logged = audit::record(state, &ex).await;
     metrics::record(&state.metrics, &ex);
+    logged
 }
 
 /// Runs a model request through every phase and returns the response.
@@ -216,8 +220,11 @@ pub async fn handle(
     if ex.ttfb.is_none() {
         ex.ttfb = Some(ex.received.elapsed());
     }
-    finish(&state, ex).await;
-    resp
+    match finish(&state, ex).await {
+        Ok(()) => resp,
+        // Strict durability: an answer that is not on record is not released.
+        Err(err) => err.into_response(),
+    }
 }
 
 async fn run(
@@ -235,6 +242,17 @@ async fn run(
     let caller = state.keys.staff(headers)?;
     ex.user = Some(caller.user().to_owned());
     ex.department = Some(caller.department().to_owned());
+    // Q16: public use needs recorded consent before the first answer.
+    if caller.key.public {
+        match state.store.has_consent(&consent_subject(&caller)) {
+            Ok(true) => {}
+            Ok(false) => return Err(GatewayError::ConsentRequired),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read consent; refusing (fail closed)");
+                return Err(GatewayError::AuditUnavailable);
+            }
+        }
+    }
     // 3. parse (the model name is needed to resolve the plan)
     let raw = parse::read_body(
         headers,
@@ -261,6 +279,7 @@ async fn run(
     })?;
     ex.scanned = true;
     ex.policy = Some(policy.name().to_owned());
+    audit::ensure_writable(state)?;
     let (scanned, blocked) = scan::scan_request(&policy, &mut req);
     ex.verdict = scanned.verdict;
     ex.findings = scanned.findings.clone();
@@ -308,7 +327,9 @@ async fn run(
                         "reset"
                     });
                 }
-                finish(&state, ex).await;
+                if finish(&state, ex).await.is_err() {
+                    tracing::error!("a streamed exchange could not be logged");
+                }
             },
         );
         add_warning(&mut resp, warning);
@@ -341,6 +362,11 @@ async fn run(
     let mut resp = respond::whole(upstream.status, upstream.content_type.take(), body);
     add_warning(&mut resp, warning);
     Ok(resp)
+}
+
+/// The key under which a caller's consent is recorded.
+pub fn consent_subject(caller: &auth::Caller) -> String {
+    format!("user:{}", caller.user())
 }
 
 /// `x-mamori-warning`: the categories the policy warns about (ASCII type names).

@@ -53,6 +53,8 @@ enum Trig {
     NameEn,
     NameEnSuffix,
     NameEnLabel,
+    NameGreeting,
+    NameTitle,
     AddressStrong,
     AddressWeak,
     Colon,
@@ -160,6 +162,11 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("氏", Trig::NameSuffix),
     ("殿", Trig::NameSuffix),
     ("くん", Trig::NameSuffix),
+    ("と申します", Trig::NameSuffix),
+    ("になっております。", Trig::NameGreeting),
+    ("になります。", Trig::NameGreeting),
+    ("お疲れ様です。", Trig::NameGreeting),
+    ("お疲れさまです。", Trig::NameGreeting),
     ("ちゃん", Trig::NameSuffix),
     ("氏名", Trig::NameLabel),
     ("名前", Trig::NameLabel),
@@ -228,7 +235,7 @@ const INJECTION_PATTERNS: &[&str] = &[
     r"\b(?:override|bypass)\s+(?:your|the|all)\s+(?:safety|content)\s+(?:filters?|restrictions|polic(?:y|ies)|guidelines)",
     r"(?:以前|前|これまで|今まで|上記|先ほど|先程|前述|最初|既存|元|上|過去)\s*の\s*(?:(?:すべて|全て|全部|あらゆる)の\s*)?(?:指示|命令|指令|プロンプト|ルール|設定|制約|指図|システムプロンプト|会話)\s*(?:を|は|も)?\s*(?:すべて|全て|全部|一切)?\s*(?:無視|忘れ|破棄|取り消|リセット|撤回)",
     r"(?:指示|命令|ルール|制約|制限|ガイドライン)\s*を\s*(?:すべて|全て|全部|一切)\s*(?:無視|忘れ)",
-    r"システム\s*プロンプト\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
+    r"(?:システム\s*プロンプト|system\s*prompt)\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
     r"(?:制約|制限|安全機能|セーフティ|フィルター?|倫理規定|ガードレール|検閲)\s*(?:を|は)\s*(?:すべて|全て|一切)?\s*(?:解除|無効|外し|取り払|取り除|撤廃|オフ)",
     r"開発者モード|デベロッパーモード|DAN\s*モード|脱獄モード|ジェイルブレイク",
     r"あなたは(?:今から|これから|今後)?\s*(?:制限|制約|ルール)\s*(?:の|が)\s*(?:ない|無い|なし)",
@@ -328,6 +335,7 @@ impl Engine {
                 TRIGGERS
                     .iter()
                     .map(|(p, _)| *p)
+                    .chain(names::title_anchors().iter().copied())
                     .chain(PREFECTURES.iter().copied()),
             )?;
         let inj = format!("(?i)(?:{})", INJECTION_PATTERNS.join("|"));
@@ -376,7 +384,7 @@ impl Engine {
         let t: &str = &norm.text;
         let mut raw = Vec::new();
         self.numbers.scan(t, &mut raw);
-        self.triggers(t, &mut raw);
+        self.triggers(t, &mut raw, u64::MAX);
         let kept = resolve(raw);
         let mut out: Vec<Finding> = kept
             .into_iter()
@@ -399,19 +407,99 @@ impl Engine {
         out
     }
 
-    fn triggers(&self, t: &str, out: &mut Vec<Raw>) {
+    /// Timings of each phase over `text` (for tuning; not a stable API).
+    pub(crate) fn profile(&self, text: &str) -> Vec<(&'static str, std::time::Duration)> {
+        let mut v = Vec::new();
+        let t0 = std::time::Instant::now();
+        let norm = normalize(text);
+        v.push(("normalize", t0.elapsed()));
+        let t: &str = &norm.text;
+        let t0 = std::time::Instant::now();
+        let mut raw = Vec::new();
+        self.numbers.scan(t, &mut raw);
+        v.push(("numbers", t0.elapsed()));
+        let t0 = std::time::Instant::now();
+        let n = self.ac.find_overlapping_iter(t).count();
+        v.push(("ac_only", t0.elapsed()));
+        let t0 = std::time::Instant::now();
+        self.triggers(t, &mut raw, u64::MAX);
+        v.push(("triggers", t0.elapsed()));
+        const NAMES: [&str; 29] = [
+            "OpenAi",
+            "Stripe",
+            "Aws",
+            "Github",
+            "Slack",
+            "SlackHook",
+            "Google",
+            "Pem",
+            "Jwt",
+            "Email",
+            "Password",
+            "Secret",
+            "Bearer",
+            "AzureCtx",
+            "AwsSecretCtx",
+            "Marker",
+            "MarkerLevel",
+            "MarkerHi",
+            "Injection",
+            "NameSuffix",
+            "NameLabel",
+            "NameEn",
+            "NameEnSuffix",
+            "NameEnLabel",
+            "NameGreeting",
+            "NameTitle",
+            "AddressStrong",
+            "AddressWeak",
+            "Colon",
+        ];
+        for (k, name) in NAMES.iter().enumerate() {
+            let mut scratch = Vec::new();
+            let t0 = std::time::Instant::now();
+            self.triggers(t, &mut scratch, 1 << k);
+            let d = t0.elapsed();
+            if d.as_micros() > 200 {
+                v.push((name, d));
+            }
+        }
+        let t0 = std::time::Instant::now();
+        let k = resolve(raw);
+        v.push(("resolve", t0.elapsed()));
+        let _ = (n, k);
+        v
+    }
+
+    /// Runs the automaton and the confirmations of the trigger kinds whose bit is set in `kinds`.
+    fn triggers(&self, t: &str, out: &mut Vec<Raw>, kinds: u64) {
         let mut inj_windows: Vec<(usize, usize)> = Vec::new();
         let mut addr_windows: Vec<(usize, usize)> = Vec::new();
         let mut colon_done = 0usize;
         let npat = TRIGGERS.len();
+        let ntitle = npat + names::title_anchors().len();
         for m in self.ac.find_overlapping_iter(t) {
             let (hs, he) = (m.start(), m.end());
             let pid = m.pattern().as_usize();
-            if pid >= npat {
+            let trig = if pid >= ntitle {
+                Trig::AddressStrong
+            } else if pid >= npat {
+                Trig::NameTitle
+            } else {
+                TRIGGERS[pid].1
+            };
+            if kinds & (1u64 << trig as u32) == 0 {
+                continue;
+            }
+            if trig == Trig::NameTitle {
+                names::name_before_title(t, hs, he, out);
+                continue;
+            }
+            if pid >= ntitle {
                 addr_windows.push((floor_b(t, hs.saturating_sub(12)), ceil_b(t, he + 90)));
                 continue;
             }
-            match TRIGGERS[pid].1 {
+            match trig {
                 Trig::OpenAi => {
                     self.prefixed(t, hs, &self.re_openai, Kind::ApiKeyOpenai, out, true)
                 }
@@ -510,14 +598,16 @@ impl Engine {
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
                 Trig::NameEnLabel => names::name_after_en_label(t, hs, he, out),
+                Trig::NameGreeting => names::name_after_greeting(t, he, out),
+                Trig::NameTitle => names::name_before_title(t, hs, he, out),
                 Trig::AddressStrong => {
                     addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24)))
                 }
                 Trig::AddressWeak => {
-                    // Only worth a look when a block number follows soon.
-                    let end = ceil_b(t, he + 36);
-                    if t.as_bytes()[he..end].iter().any(u8::is_ascii_digit) {
-                        addr_windows.push((floor_b(t, hs.saturating_sub(30)), end));
+                    // Only worth a look when place-name characters lead straight to a block number
+                    // (中区山下町1-2-3, 霞が関1丁目); prose such as 市民からの…12% is skipped cheaply.
+                    if let Some(end) = block_number_follows(t, he) {
+                        addr_windows.push((floor_b(t, hs.saturating_sub(30)), ceil_b(t, end + 24)));
                     }
                 }
                 Trig::Colon => {
@@ -732,6 +822,23 @@ impl Engine {
         }
         e
     }
+}
+
+/// Offset of a block number reached from `pos` through place-name characters only.
+fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
+    for (n, (i, c)) in t[pos..].char_indices().enumerate() {
+        if n > 16 {
+            return None;
+        }
+        if c.is_ascii_digit() || c == '丁' {
+            return Some(pos + i);
+        }
+        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
+        if !place {
+            return None;
+        }
+    }
+    None
 }
 
 /// 秘 counts only in marker position: bracketed (【秘】, (秘)) or alone as a line label.

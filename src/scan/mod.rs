@@ -249,3 +249,11 @@ pub fn scan_builtin(text: &str) -> Result<Vec<Finding>, PolicyError> {
     let eng = engine::engine().map_err(|e| PolicyError::Internal(e.to_string()))?;
     Ok(eng.scan(text, None))
 }
+
+/// Per-phase timings of one scan (for tuning only; not a stable API).
+#[doc(hidden)]
+pub fn profile_phases(text: &str) -> Vec<(&'static str, std::time::Duration)> {
+    engine::engine()
+        .map(|e| e.profile(text))
+        .unwrap_or_default()
+}

@@ -12,6 +12,11 @@ use super::engine::Raw;
 use super::Kind;
 
 /// The 47 prefectures, written as in addresses.
+/// Job titles that follow a bare name (used as anchors).
+pub(crate) fn title_anchors() -> &'static [&'static str] {
+    TITLE_ONLY
+}
+
 pub(crate) const PREFECTURES: [&str; 47] = [
     "北海道",
     "青森県",
@@ -254,6 +259,273 @@ const STOP: &[&str] = &[
     "チーム",
 ];
 
+/// Common surnames: a name followed only by a job title (田中部長) counts when it starts with one.
+const SURNAMES: &[&str] = &[
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "渡邊",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "斉藤",
+    "清水",
+    "山崎",
+    "森",
+    "池田",
+    "橋本",
+    "阿部",
+    "石川",
+    "山下",
+    "中島",
+    "石井",
+    "小川",
+    "前田",
+    "岡田",
+    "長谷川",
+    "藤田",
+    "後藤",
+    "近藤",
+    "村上",
+    "遠藤",
+    "青木",
+    "坂本",
+    "斉藤",
+    "福田",
+    "太田",
+    "西村",
+    "藤井",
+    "金子",
+    "岡本",
+    "藤原",
+    "中野",
+    "三浦",
+    "原田",
+    "中川",
+    "松田",
+    "竹内",
+    "小野",
+    "田村",
+    "中山",
+    "和田",
+    "石田",
+    "森田",
+    "上田",
+    "原",
+    "内田",
+    "柴田",
+    "酒井",
+    "宮崎",
+    "横山",
+    "高木",
+    "安藤",
+    "宮本",
+    "大野",
+    "小島",
+    "谷口",
+    "今井",
+    "工藤",
+    "高田",
+    "増田",
+    "丸山",
+    "杉山",
+    "村田",
+    "大塚",
+    "新井",
+    "小山",
+    "平野",
+    "藤本",
+    "河野",
+    "上野",
+    "野口",
+    "武田",
+    "松井",
+    "千葉",
+    "岩崎",
+    "菅原",
+    "木下",
+    "久保",
+    "佐野",
+    "野村",
+    "松尾",
+    "市川",
+    "菊地",
+    "杉本",
+    "古川",
+    "大西",
+    "島田",
+    "水野",
+    "桜井",
+    "高野",
+    "渡部",
+    "吉川",
+    "山内",
+    "西田",
+    "飯田",
+    "菊池",
+    "西川",
+    "小松",
+    "北村",
+    "安田",
+    "五十嵐",
+    "川口",
+    "平田",
+    "関",
+    "中田",
+    "久保田",
+    "服部",
+    "東",
+    "岩田",
+    "土屋",
+    "川崎",
+    "福島",
+    "本田",
+    "辻",
+    "樋口",
+    "秋山",
+    "田口",
+    "永井",
+    "山中",
+    "中西",
+    "吉村",
+    "川上",
+    "大橋",
+    "石原",
+    "松岡",
+    "浅野",
+    "馬場",
+    "荒木",
+    "大久保",
+    "野田",
+    "小沢",
+    "田辺",
+    "川村",
+    "星野",
+    "黒田",
+    "堀",
+    "尾崎",
+    "望月",
+    "永田",
+    "熊谷",
+    "内藤",
+    "松村",
+    "西山",
+    "大谷",
+    "平井",
+    "大島",
+    "岩本",
+    "片山",
+    "本間",
+    "早川",
+    "横田",
+    "岡崎",
+    "荒井",
+    "大石",
+    "鎌田",
+    "成田",
+    "宮田",
+    "小田",
+    "石橋",
+    "篠原",
+    "須藤",
+    "河合",
+    "高山",
+    "吉野",
+    "大川",
+    "松下",
+    "小池",
+    "桑原",
+    "青山",
+    "小西",
+    "宮下",
+    "長田",
+    "村井",
+    "奥村",
+    "北川",
+    "中尾",
+    "冨田",
+];
+
+const TITLE_ONLY: &[&str] = &[
+    "部長",
+    "課長",
+    "係長",
+    "社長",
+    "先生",
+    "教授",
+    "主任",
+    "室長",
+    "局長",
+    "所長",
+    "次長",
+    "知事",
+    "市長",
+    "議員",
+    "委員",
+    "准教授",
+    "理事長",
+    "会長",
+    "副部長",
+    "副課長",
+    "課長補佐",
+    "主査",
+    "参事",
+    "弁護士",
+    "医師",
+    "記者",
+];
+
+/// A surname (optionally with a given name) right before a job title: 田中部長, 鈴木一郎課長.
+pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let _ = he;
+    let mut end = hs;
+    if t[..end].ends_with(' ') {
+        end -= 1;
+    }
+    let Some((run_start, true)) = run_back(t, end, 6) else {
+        return;
+    };
+    let run = &t[run_start..end];
+    // The run may begin with a department (営業部田中): start at the first known surname.
+    let mut best: Option<usize> = None;
+    for (i, _) in run.char_indices() {
+        if SURNAMES.iter().any(|s| run[i..].starts_with(s)) {
+            best = Some(i);
+            break;
+        }
+    }
+    let Some(i) = best else { return };
+    let name = &run[i..];
+    if i > 0 {
+        // Whatever precedes must end a department/organisation word, not be part of the name.
+        let prev = run[..i].chars().next_back();
+        if !prev.is_some_and(|c| ORG_CHARS.contains(&c)) {
+            return;
+        }
+    }
+    if name.chars().count() > 5 {
+        return;
+    }
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: run_start + i,
+        end,
+    });
+}
+
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
@@ -300,8 +572,7 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
         return None;
     }
     let mut start = end;
-    let mut n = 0;
-    for (i, c) in chars {
+    for (n, (i, c)) in chars.enumerate() {
         let ok = if han {
             is_han(c) && c != '〇'
         } else {
@@ -311,7 +582,6 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
             break;
         }
         start = i;
-        n += 1;
     }
     Some((start, han))
 }
@@ -320,7 +590,14 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
 pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
     let suffix = &t[hs..he];
     let next = t[he..].chars().next();
-    if matches!(suffix, "様" | "氏" | "殿") && next.is_some_and(|c| is_han(c) || c == '々') {
+    // Compounds, not honorifics: 様式, 様子, 氏名, 殿下 …
+    let compound = match suffix {
+        "様" => next.is_some_and(|c| matches!(c, '式' | '子' | '相' | '態' | '々' | '変' | '化')),
+        "氏" => next.is_some_and(|c| matches!(c, '名' | '族' | '神' | '子')),
+        "殿" => next.is_some_and(|c| matches!(c, '下' | '堂' | '様' | '方' | '中' | '内')),
+        _ => false,
+    };
+    if compound {
         return;
     }
     let mut end = hs;
@@ -450,6 +727,60 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     }
 }
 
+/// Self-introduction after a greeting: お世話になっております。鈴木です。
+pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
+    let rest = &t[he..];
+    let skip = rest.len() - rest.trim_start_matches([' ', '\n', '\r']).len();
+    let q = he + skip;
+    let Some((end, _)) = run_back_fwd(t, q, 7) else {
+        return;
+    };
+    let mut e = end;
+    if t[e..].starts_with(' ') {
+        if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
+            if ["です", "と申します"]
+                .iter()
+                .any(|s| t[e2..].starts_with(s))
+            {
+                e = e2;
+            }
+        }
+    }
+    if !["です", "と申します"].iter().any(|s| t[e..].starts_with(s)) {
+        return;
+    }
+    if let Some((a, b)) = clean_name(&t[q..e]) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: q + a,
+            end: q + b,
+        });
+    }
+}
+
+/// A run of name characters of one script starting at `start`; returns its end.
+fn run_back_fwd(t: &str, start: usize, max: usize) -> Option<(usize, bool)> {
+    let mut it = t[start..].char_indices();
+    let (_, c0) = it.next()?;
+    let han = is_han(c0) && c0 != '〇';
+    if !(han || (is_kata(c0) && c0 != 'ー')) {
+        return None;
+    }
+    let mut end = start + c0.len_utf8();
+    for (n, (i, c)) in it.enumerate() {
+        let ok = if han {
+            is_han(c) && c != '〇'
+        } else {
+            is_kata(c)
+        };
+        if !ok || n + 1 >= max {
+            break;
+        }
+        end = start + i + c.len_utf8();
+    }
+    Some((end, han))
+}
+
 fn en_word_at(t: &str, p: usize) -> Option<usize> {
     let b = t.as_bytes();
     if !b.get(p).is_some_and(u8::is_ascii_uppercase) {
@@ -549,9 +880,10 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
 /// The address regex (prefecture and/or municipalities, then an optional block number).
 pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
     let pref = PREFECTURES.join("|");
-    let muni = r"[\p{Han}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
+    // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
+    let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
-    let town = r"[\p{Han}々ヶケがのノァ-ヴー]{0,10}?";
+    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノァ-ヴー]{0,10}?";
     let pat = format!("(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}");
     Regex::new(&pat)
 }

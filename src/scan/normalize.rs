@@ -35,10 +35,7 @@ fn is_stable(c: char) -> bool {
         0x3041..=0x3096 // hiragana
         | 0x30A1..=0x30FA // katakana
         | 0x4E00..=0x9FFF // CJK unified ideographs
-        | 0x3001..=0x3002 // 、。
-        | 0x3005..=0x3007 // 々〆〇
-        | 0x300C..=0x3011 // 「」『』【】
-        | 0x3014..=0x3015 // 〔〕
+        | 0x3001..=0x3035 // CJK punctuation and brackets (、。「」【】〒〔〕…)
         | 0x30FB // ・
     )
 }
@@ -57,34 +54,44 @@ fn is_digitish(c: char) -> bool {
     c.is_ascii_digit() || ('０'..='９').contains(&c)
 }
 
-/// What one character becomes; `None` means unchanged.
-fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>) -> Option<Cow<'static, str>> {
+/// Writes what `c` becomes into `out` and returns true, or returns false when `c` is unchanged.
+fn map_char(c: char, prev_norm: Option<u8>, next: Option<char>, out: &mut String) -> bool {
     // ㊙ stays as is: it is a confidentiality marker in its own right.
     if c.is_ascii() || is_stable(c) || c == '㊙' {
-        return None;
+        return false;
     }
     if is_dash_variant(c)
         && prev_norm.is_some_and(|b| b.is_ascii_digit())
         && next.is_some_and(is_digitish)
     {
-        return Some(Cow::Borrowed("-"));
+        out.push('-');
+        return true;
     }
     let cp = c as u32;
     if (0xFF01..=0xFF5E).contains(&cp) {
         // Full-width ASCII: a fixed offset, no table needed.
-        let ascii = char::from_u32(cp - 0xFEE0)?;
-        return Some(Cow::Owned(ascii.to_string()));
+        if let Some(a) = char::from_u32(cp - 0xFEE0) {
+            out.push(a);
+            return true;
+        }
     }
     if c == '\u{3000}' {
-        return Some(Cow::Borrowed(" "));
+        out.push(' ');
+        return true;
     }
-    let s: String = std::iter::once(c).nfkc().collect();
-    let mut it = s.chars();
+    if unicode_normalization::is_nfkc_quick(std::iter::once(c))
+        == unicode_normalization::IsNormalized::Yes
+    {
+        return false;
+    }
+    let mut buf = String::new();
+    buf.extend(std::iter::once(c).nfkc());
+    let mut it = buf.chars();
     if it.next() == Some(c) && it.next().is_none() {
-        None
-    } else {
-        Some(Cow::Owned(s))
+        return false;
     }
+    out.push_str(&buf);
+    true
 }
 
 /// Normalises `text`, borrowing it when nothing changes.
@@ -95,50 +102,71 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
             marks: Vec::new(),
         };
     }
+    let b = text.as_bytes();
     let mut out: Option<String> = None;
     let mut marks = Vec::new();
-    let mut prev_norm: Option<u8> = None;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let next = iter.peek().map(|&(_, n)| n);
-        match map_char(c, prev_norm, next) {
-            None => {
-                if let Some(o) = out.as_mut() {
-                    o.push(c);
-                }
-                prev_norm = if c.is_ascii() {
-                    Some(c as u8)
-                } else {
-                    Some(0x80)
-                };
-            }
-            Some(rep) => {
-                let o = out.get_or_insert_with(|| {
-                    let mut s = String::with_capacity(text.len());
-                    s.push_str(&text[..i]);
-                    s
-                });
-                let ns = o.len();
-                o.push_str(&rep);
-                marks.push(Mark {
-                    norm_start: ns,
-                    norm_end: o.len(),
-                    orig_start: i,
-                    orig_end: i + c.len_utf8(),
-                });
-                prev_norm = rep.as_bytes().last().copied();
+    // Start of the run of unchanged input not yet copied to `out`.
+    let mut run = 0usize;
+    let mut i = 0usize;
+    let mut scratch = String::new();
+    while i < b.len() {
+        if b[i] < 0x80 {
+            i += 1;
+            continue;
+        }
+        // Fast path for 3-byte sequences (all of kana and CJK): decode inline, skip if stable.
+        if (0xE0..0xF0).contains(&b[i]) && i + 2 < b.len() {
+            let cp = (u32::from(b[i] & 0x0F) << 12)
+                | (u32::from(b[i + 1] & 0x3F) << 6)
+                | u32::from(b[i + 2] & 0x3F);
+            if matches!(cp, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0x3001..=0x3035 | 0x30FB)
+            {
+                i += 3;
+                continue;
             }
         }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        if is_stable(c) {
+            i += len;
+            continue;
+        }
+        let prev_norm = if i == run {
+            out.as_ref().and_then(|o| o.as_bytes().last().copied())
+        } else {
+            Some(b[i - 1])
+        };
+        let next = text[i + len..].chars().next();
+        scratch.clear();
+        if map_char(c, prev_norm, next, &mut scratch) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[run..i]);
+            let ns = o.len();
+            o.push_str(&scratch);
+            marks.push(Mark {
+                norm_start: ns,
+                norm_end: o.len(),
+                orig_start: i,
+                orig_end: i + len,
+            });
+            run = i + len;
+        }
+        i += len;
     }
     match out {
         None => Normalized {
             text: Cow::Borrowed(text),
             marks: Vec::new(),
         },
-        Some(s) => Normalized {
-            text: Cow::Owned(s),
-            marks,
-        },
+        Some(mut s) => {
+            s.push_str(&text[run..]);
+            Normalized {
+                text: Cow::Owned(s),
+                marks,
+            }
+        }
     }
 }
 

@@ -557,7 +557,6 @@ impl Numbers {
     ) {
         let b = t.as_bytes();
         let s = groups[0].0;
-        let e = groups[groups.len() - 1].1;
         // Left boundary of the whole cluster; a bad one disqualifies only the first atom.
         let mut plus = false;
         let mut paren_open = false;
@@ -597,7 +596,10 @@ impl Numbers {
                 Some(_) => !next_char(t, end).is_some_and(is_unit_char),
             }
         };
-        let _ = e;
+        let total: usize = groups.iter().map(|(a, b)| b - a).sum();
+        if total < 7 {
+            return;
+        }
         // Atoms: maximal runs of groups joined by hyphens/parentheses.
         let mut atoms: Vec<(usize, usize)> = Vec::new();
         let mut a = 0;
@@ -676,15 +678,16 @@ impl Numbers {
         let b = t.as_bytes();
         let start = c.groups[0].0;
         let end = c.groups[c.groups.len() - 1].1;
+        // Cheap length test first: most digit runs (dates, counts) are too short to matter.
+        let l: usize = c.groups.iter().map(|(gs, ge)| ge - gs).sum();
+        if !((7..=19).contains(&l) || (c.plus && (11..=14).contains(&l))) {
+            return None;
+        }
         let mut digits: Vec<u8> = Vec::with_capacity(24);
         for &(gs, ge) in c.groups {
             digits.extend_from_slice(&b[gs..ge]);
         }
         let glens: Vec<usize> = c.groups.iter().map(|(gs, ge)| ge - gs).collect();
-        let l = digits.len();
-        if !(7..=19).contains(&l) {
-            return None;
-        }
         let ctx = self.nearest_ctx(
             t,
             if c.plus || c.paren_open {
@@ -798,7 +801,8 @@ impl Numbers {
                     let marked = before.is_some_and(|s| s.ends_with('〒'));
                     let hyphen = glens == [3, 4] && c.seps.first().is_some_and(|s| s.hyphen);
                     if marked
-                        || (hyphen && (ctx == Some(Ctx::Postal) || self.address_follows(t, end)))
+                        || ctx == Some(Ctx::Postal)
+                        || (hyphen && self.address_follows(t, end))
                     {
                         return raw(Kind::PostalCode);
                     }

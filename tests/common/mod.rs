@@ -25,6 +25,7 @@ pub struct Gateway {
     pub shutdown: Option<oneshot::Sender<()>>,
     pub task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub data_dir: tempfile::TempDir,
+    pub state: Arc<AppState>,
 }
 
 impl Gateway {
@@ -207,7 +208,7 @@ pub async fn start_gateway(config: &str) -> Gateway {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(mamori::server::serve(listener, state, async {
+    let task = tokio::spawn(mamori::server::serve(listener, state.clone(), async {
         let _ = rx.await;
     }));
     Gateway {
@@ -215,6 +216,7 @@ pub async fn start_gateway(config: &str) -> Gateway {
         shutdown: Some(tx),
         task: Some(task),
         data_dir,
+        state,
     }
 }
 
