@@ -235,6 +235,14 @@ impl Finding {
     pub fn group(&self) -> Group {
         self.detector.group()
     }
+
+    #[cfg(test)]
+    pub(crate) fn type_name_static(&self) -> &'static str {
+        match &self.detector {
+            DetectorId::Builtin(k) => k.name(),
+            DetectorId::Custom(_) => "custom",
+        }
+    }
 }
 
 /// Converts a finding's byte offsets into Unicode scalar (character) offsets.

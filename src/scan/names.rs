@@ -661,7 +661,7 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         }
     }
     let after = &t[p..];
-    let trimmed = after.trim_start_matches([' ', '\t']);
+    let trimmed = after.trim_start_matches([' ', '\t', '\n', '\r']);
     let mut q = p + (after.len() - trimmed.len());
     let had_space = q > p;
     let mut copula = false;
