@@ -74,7 +74,15 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
-async fn scenario(name: &str, durability: Durability, writers: usize, secs: f64) {
+/// `pace`: when set, each appender waits this long between appends (a client
+/// that also waits for its provider), instead of appending back to back.
+async fn scenario(
+    name: &str,
+    durability: Durability,
+    writers: usize,
+    pace: Option<Duration>,
+    secs: f64,
+) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let cfg = StoreConfig {
         durability,
@@ -89,12 +97,20 @@ async fn scenario(name: &str, durability: Durability, writers: usize, secs: f64)
     let start = Instant::now();
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..writers {
+    for w in 0..writers {
         let s = store.clone();
         let c = counter.clone();
+        let phase = w as f64 / writers as f64;
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
+            if let Some(p) = pace {
+                // Spread the clients' phases over one period.
+                tokio::time::sleep(p.mul_f64(phase)).await;
+            }
             while Instant::now() < deadline {
+                if let Some(p) = pace {
+                    tokio::time::sleep(p).await;
+                }
                 let i = c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let r = rec(i);
                 let t = Instant::now();
@@ -117,8 +133,12 @@ async fn scenario(name: &str, durability: Durability, writers: usize, secs: f64)
     assert_eq!(report.checked as usize, lat.len());
     lat.sort();
     let n = lat.len() as f64;
+    let load = match pace {
+        Some(p) => format!("{writers}, each every {} ms", p.as_millis()),
+        None => format!("{writers}, back to back"),
+    };
     println!(
-        "| {name} | {writers} | {} | {:.0} | {:.0} | {} | {} | {} |",
+        "| {name} | {load} | {} | {:.0} | {:.0} | {} | {} | {} |",
         lat.len(),
         n / accepted.as_secs_f64(),
         n / durable.as_secs_f64(),
@@ -236,8 +256,9 @@ fn main() {
             ("batched 5ms", Durability::Batched { max_delay_ms: 5 }),
         ] {
             for writers in [1, 64] {
-                scenario(name, d, writers, secs).await;
+                scenario(name, d, writers, None, secs).await;
             }
+            scenario(name, d, 64, Some(Duration::from_millis(50)), secs).await;
         }
         if export_n > 0 {
             export_run(export_n).await;
