@@ -12,7 +12,16 @@
 //! Streams are stamped as they pass ([`StreamStamper`]): one extra content
 //! delta right before the chunk carrying `finish_reason` (or before `[DONE]`),
 //! built from that chunk's own id, model and created, so SDKs receive it as
-//! part of the text. Nothing is held back to do this.
+//! part of the text. Streamed text is scanned and restored on the way
+//! ([`super::stream_filter`]): only a bounded tail is held back, and flushed
+//! before the notice. A `block` finding ends the stream early: chat and
+//! completions get a final chunk with `finish_reason: "content_filter"` and
+//! the message, then `[DONE]`; Responses streams get the message as a delta,
+//! the `.done` events, then `response.completed` with status `incomplete`
+//! (`incomplete_details.reason = "content_filter"`), which the OpenAI SDKs
+//! parse without raising. Responses `.done` events and `response.completed`
+//! repeat exactly the text the client received (mamori keeps what it sent of
+//! each part for that, as the protocol itself repeats it).
 
 use std::sync::Arc;
 
@@ -936,10 +945,8 @@ impl StreamStamper {
         let mut changed = false;
         let result: Result<(), (usize, Blocked)> = (|| {
             match kind.as_str() {
-                "response.created" | "response.in_progress" => {
-                    if self.resp_template.is_none() {
-                        self.resp_template = obj.get("response").cloned();
-                    }
+                "response.created" | "response.in_progress" if self.resp_template.is_none() => {
+                    self.resp_template = obj.get("response").cloned();
                 }
                 "response.output_text.delta" => {
                     let key = part_key(&obj);
