@@ -21,6 +21,7 @@ pub mod plan;
 pub mod respond;
 pub mod scan;
 pub mod stamp;
+pub mod stream_filter;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -306,7 +307,7 @@ async fn run(
     ex.upstream_status = Some(upstream.status.as_u16());
     // 6. scan and stamp the response
     if upstream.is_sse && upstream.status.is_success() {
-        let stamper = stamp::StreamStamper::new(op, notice, strip_usage);
+        let stamper = stamp::StreamStamper::new(op, notice, strip_usage, filter);
         let mut ex = slot.take().ok_or(GatewayError::Internal)?;
         let state = state.clone();
         let active = crate::metrics::events::StreamStarted.emit(&state.metrics);
@@ -318,6 +319,11 @@ async fn run(
                 let _active = active;
                 ex.upstream_elapsed = Some(upstream_started.elapsed());
                 ex.ttfb = outcome.first_event.map(|t| t.duration_since(ex.received));
+                ex.findings.extend(facts.findings.iter().cloned());
+                if facts.blocked {
+                    ex.verdict = Verdict::Blocked;
+                    ex.blocked_reason = Some("sensitive_output");
+                }
                 ex.answer = facts;
                 if let Some(kind) = outcome.error {
                     ex.error = Some(kind);

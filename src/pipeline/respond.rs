@@ -155,6 +155,11 @@ where
                 // Keep nothing more from upstream: dropping `events` closes the connection.
                 break;
             }
+            if stamper.ended() {
+                // Blocked by the output policy: the stamper sent the final
+                // events; stop reading (dropping `events` closes upstream).
+                break;
+            }
         }
         drop(events);
         let gone = outcome.client_gone;

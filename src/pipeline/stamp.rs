@@ -12,7 +12,16 @@
 //! Streams are stamped as they pass ([`StreamStamper`]): one extra content
 //! delta right before the chunk carrying `finish_reason` (or before `[DONE]`),
 //! built from that chunk's own id, model and created, so SDKs receive it as
-//! part of the text. Nothing is held back to do this.
+//! part of the text. Streamed text is scanned and restored on the way
+//! ([`super::stream_filter`]): only a bounded tail is held back, and flushed
+//! before the notice. A `block` finding ends the stream early: chat and
+//! completions get a final chunk with `finish_reason: "content_filter"` and
+//! the message, then `[DONE]`; Responses streams get the message as a delta,
+//! the `.done` events, then `response.completed` with status `incomplete`
+//! (`incomplete_details.reason = "content_filter"`), which the OpenAI SDKs
+//! parse without raising. Responses `.done` events and `response.completed`
+//! repeat exactly the text the client received (mamori keeps what it sent of
+//! each part for that, as the protocol itself repeats it).
 
 use std::sync::Arc;
 
@@ -24,6 +33,7 @@ use crate::providers::Operation;
 use super::auth::Caller;
 use super::parse::ParsedRequest;
 use super::scan::Tally;
+use super::stream_filter::TextFilter;
 use crate::scan::{Action, Direction, Finding, MaskMap, Policy};
 
 /// Most output text kept for the audit log per answer.
@@ -154,6 +164,10 @@ pub struct AnswerFacts {
     pub usage: Option<Usage>,
     /// Whether the visible notice went into the content.
     pub notice_applied: bool,
+    /// Streams: findings in the output (direction `response`).
+    pub findings: Vec<super::scan::FindingSummary>,
+    /// Streams: the output was withheld (a `block` finding).
+    pub blocked: bool,
 }
 
 impl AnswerFacts {
@@ -177,21 +191,38 @@ impl AnswerFacts {
 /// Scans the provider's output with the policy (direction `response`) and
 /// puts back values the request had masked (`restore_masked`).
 pub struct OutputFilter {
-    policy: Arc<Policy>,
-    restore: Option<MaskMap>,
-    masks: MaskMap,
+    pub(super) policy: Arc<Policy>,
+    pub(super) restore: Option<MaskMap>,
+    pub(super) masks: MaskMap,
+    /// Opening and closing literals of the placeholder template (`[`, `]`).
+    pub(super) ph_open: String,
+    pub(super) ph_close: String,
     /// Findings in the output, by type and action.
     pub tally: Tally,
 }
 
 impl OutputFilter {
     /// A filter for one answer; `restore` holds the request's placeholders.
+    ///
+    /// Output values are masked with a copy of the request's map, so a new
+    /// value never gets a placeholder the request already gave out (which
+    /// restoring would then turn into the request's value).
     pub fn new(policy: Arc<Policy>, restore: Option<MaskMap>) -> Self {
-        let masks = policy.mask_map();
+        let restore = restore.filter(|m| !m.is_empty());
+        let masks = restore.clone().unwrap_or_else(|| policy.mask_map());
+        let template = &policy.placeholder_format().template;
+        let ph_open = template
+            .find('{')
+            .map_or_else(String::new, |i| template[..i].to_owned());
+        let ph_close = template
+            .rfind('}')
+            .map_or_else(String::new, |i| template[i + 1..].to_owned());
         Self {
             policy,
-            restore: restore.filter(|m| !m.is_empty()),
+            restore,
             masks,
+            ph_open,
+            ph_close,
             tally: Tally::default(),
         }
     }
@@ -234,7 +265,7 @@ impl OutputFilter {
     }
 
     /// The message that replaces an answer withheld by the policy.
-    fn block_message(&self) -> String {
+    pub(super) fn block_message(&self) -> String {
         let types = self.tally.types_with(Action::Block).join(", ");
         format!(
             "※生成AIの回答に個人情報・秘匿情報が含まれていたため、表示を停止しました。 / The answer was withheld because it contained personal or confidential information ({types})."
@@ -359,57 +390,6 @@ fn choices_mut(v: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
 }
 
 /// Stamps every `output_text` part of the message items in a Responses `output` array.
-fn stamp_response_output(
-    output: &mut Value,
-    notice: Option<&Notice>,
-    mut facts: Option<&mut AnswerFacts>,
-) -> bool {
-    let mut changed = false;
-    for item in output.as_array_mut().into_iter().flatten() {
-        changed |= stamp_response_item(item, notice, facts.as_deref_mut());
-    }
-    changed
-}
-
-fn stamp_response_item(
-    item: &mut Value,
-    notice: Option<&Notice>,
-    mut facts: Option<&mut AnswerFacts>,
-) -> bool {
-    if item.get("type").and_then(Value::as_str) != Some("message") {
-        return false;
-    }
-    let mut changed = false;
-    for part in item
-        .get_mut("content")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        changed |= stamp_part(part, notice, facts.as_deref_mut());
-    }
-    changed
-}
-
-fn stamp_part(part: &mut Value, notice: Option<&Notice>, facts: Option<&mut AnswerFacts>) -> bool {
-    if part.get("type").and_then(Value::as_str) != Some("output_text") {
-        return false;
-    }
-    let Some(Value::String(text)) = part.get_mut("text") else {
-        return false;
-    };
-    if let Some(f) = facts {
-        f.capture(text);
-    }
-    match notice {
-        Some(n) => {
-            *text = n.apply(text);
-            true
-        }
-        None => false,
-    }
-}
-
 /// One Server-Sent Event: name (empty for the default `message`) and data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
@@ -420,10 +400,18 @@ pub struct SseEvent {
 }
 
 impl SseEvent {
-    fn data(data: String) -> Self {
+    /// A plain `data:` event.
+    pub fn data(data: String) -> Self {
         Self {
             event: String::new(),
             data,
+        }
+    }
+
+    fn named(event: &str, data: Value) -> Self {
+        Self {
+            event: event.to_owned(),
+            data: data.to_string(),
         }
     }
 }
@@ -434,27 +422,56 @@ struct ChoiceState {
     suffixed: bool,
     tools: bool,
     had_content: bool,
+    /// Text was already sent for this choice.
+    released: bool,
+    /// `finish_reason` seen (or the stream was closed for it).
+    finished: bool,
+    text: TextFilter,
 }
 
-/// Stamps a stream event by event; see the module docs.
+/// One Responses-API text part: `(item_id, content_index)`.
+struct PartState {
+    key: (String, u64),
+    output_index: Value,
+    text: TextFilter,
+    /// What the client received for this part (the `.done` events repeat it).
+    streamed: String,
+    prefixed: bool,
+    flushed: bool,
+}
+
+/// Stamps (and scans) a stream event by event; see the module docs and
+/// [`super::stream_filter`].
 pub struct StreamStamper {
     op: Operation,
     notice: Option<Notice>,
     strip_usage: bool,
     choices: Vec<ChoiceState>,
-    /// Last chat/completions chunk seen, the template for inserted chunks.
+    /// Top-level fields of the first chat/completions chunk (id, model,
+    /// created…), the template for inserted chunks.
     template: Option<Map<String, Value>>,
     /// Responses API: events inserted so far, added to later sequence numbers.
     seq_shift: u64,
-    /// Responses API: (item_id, content_index) already prefixed.
-    prefixed_parts: Vec<(String, u64)>,
+    /// Responses API: per text part state.
+    parts: Vec<PartState>,
+    /// Responses API: the `response` object of `response.created`.
+    resp_template: Option<Value>,
+    filter: OutputFilter,
     facts: AnswerFacts,
     done: bool,
+    blocked: bool,
 }
 
 impl StreamStamper {
-    /// A stamper for one stream; `strip_usage` removes the usage chunk mamori asked for.
-    pub fn new(op: Operation, notice: Option<Notice>, strip_usage: bool) -> Self {
+    /// A stamper for one stream; `strip_usage` removes the usage chunk mamori
+    /// asked for; `filter` scans the output and restores the request's
+    /// placeholders, as for whole answers.
+    pub fn new(
+        op: Operation,
+        notice: Option<Notice>,
+        strip_usage: bool,
+        filter: OutputFilter,
+    ) -> Self {
         Self {
             op,
             notice,
@@ -462,17 +479,25 @@ impl StreamStamper {
             choices: Vec::new(),
             template: None,
             seq_shift: 0,
-            prefixed_parts: Vec::new(),
+            parts: Vec::new(),
+            resp_template: None,
+            filter,
             facts: AnswerFacts::default(),
             done: false,
+            blocked: false,
         }
     }
 
     /// Processes one upstream event; returns what to send to the client, in order.
     pub fn on_event(&mut self, ev: SseEvent) -> Vec<SseEvent> {
+        if self.ended() {
+            return Vec::new();
+        }
         if ev.data.trim() == "[DONE]" {
             let mut out = self.finish();
-            out.push(ev);
+            if !self.blocked {
+                out.push(ev);
+            }
             return out;
         }
         match self.op {
@@ -481,26 +506,35 @@ impl StreamStamper {
         }
     }
 
+    /// True once the stream was blocked: nothing more is relayed, and the
+    /// caller should stop reading upstream.
+    pub fn ended(&self) -> bool {
+        self.blocked
+    }
+
     /// Called once at the end of the stream (at `[DONE]`, or EOF without it):
-    /// the suffix for choices that never sent `finish_reason`.
+    /// flushes held-back text, and the suffix for choices that never sent
+    /// `finish_reason`.
     pub fn finish(&mut self) -> Vec<SseEvent> {
         if self.done {
             return Vec::new();
         }
         self.done = true;
         let mut out = Vec::new();
-        if let Some(n) = self.notice.clone() {
-            if n.position != NoticePosition::Prefix {
-                for idx in 0..self.choices.len() {
-                    let c = &self.choices[idx];
-                    if c.had_content && !c.suffixed && !c.tools {
-                        if let Some(ev) = self.notice_chunk(idx as u64, &n.suffix_piece()) {
-                            out.push(ev);
-                        }
-                        self.choices[idx].suffixed = true;
-                        self.facts.notice_applied = true;
-                    }
+        if self.op == Operation::Responses {
+            for pi in 0..self.parts.len() {
+                if self.flush_part(pi, None, &mut out).is_err() {
+                    return self.block_responses(pi, None);
                 }
+            }
+            return out;
+        }
+        for idx in 0..self.choices.len() {
+            if self.choices[idx].finished {
+                continue;
+            }
+            if self.close_choice(idx as u64, &mut out).is_err() {
+                return self.block_choices();
             }
         }
         out
@@ -511,17 +545,76 @@ impl StreamStamper {
         &self.facts
     }
 
+    /// Most characters any text stream held back so far (debug accessor).
+    pub fn peak_held_chars(&self) -> usize {
+        let c = self.choices.iter().map(|c| c.text.peak_held_chars());
+        let p = self.parts.iter().map(|p| p.text.peak_held_chars());
+        c.chain(p).max().unwrap_or(0)
+    }
+
     /// Consumes the stamper, returning what the log needs.
-    pub fn into_facts(self) -> AnswerFacts {
+    pub fn into_facts(mut self) -> AnswerFacts {
+        self.facts.findings = self.filter.tally.summaries(Direction::Response);
+        self.facts.blocked = self.blocked;
         self.facts
     }
 
-    fn choice(&mut self, idx: u64) -> &mut ChoiceState {
+    fn choice_index(&mut self, idx: u64) -> usize {
         let i = usize::try_from(idx).unwrap_or(usize::MAX).min(1024);
         if self.choices.len() <= i {
             self.choices.resize_with(i + 1, ChoiceState::default);
         }
-        &mut self.choices[i]
+        i
+    }
+
+    /// Flushes a choice's held text and adds its suffix notice (as chunks).
+    fn close_choice(&mut self, idx: u64, out: &mut Vec<SseEvent>) -> Result<(), Blocked> {
+        let i = self.choice_index(idx);
+        let step = self.choices[i].text.finish(&mut self.filter);
+        self.facts.capture(&step.masked);
+        if step.blocked {
+            return Err(Blocked);
+        }
+        self.choices[i].finished = true;
+        if !step.text.is_empty() {
+            let text = self.with_prefix(i, step.text);
+            self.choices[i].released = true;
+            out.extend(self.text_chunk(idx, &text, None));
+        }
+        self.suffix(i, false, out);
+        Ok(())
+    }
+
+    /// Puts the prefix notice before a choice's first text.
+    fn with_prefix(&mut self, i: usize, mut text: String) -> String {
+        if let Some(n) = &self.notice {
+            let c = &mut self.choices[i];
+            if n.position == NoticePosition::Prefix && !c.prefixed && !c.tools {
+                c.prefixed = true;
+                text.insert_str(0, &n.prefix_piece());
+                self.facts.notice_applied = true;
+            }
+        }
+        text
+    }
+
+    /// The suffix notice chunk of a choice, once.
+    fn suffix(&mut self, i: usize, tool_finish: bool, out: &mut Vec<SseEvent>) {
+        let Some(n) = self.notice.clone() else {
+            return;
+        };
+        let c = &self.choices[i];
+        if n.position == NoticePosition::Prefix || c.suffixed || c.tools || tool_finish {
+            return;
+        }
+        if !c.had_content {
+            return;
+        }
+        self.choices[i].suffixed = true;
+        if let Some(ev) = self.text_chunk(i as u64, &n.suffix_piece(), None) {
+            out.push(ev);
+            self.facts.notice_applied = true;
+        }
     }
 
     fn on_choice_chunk(&mut self, ev: SseEvent) -> Vec<SseEvent> {
@@ -543,71 +636,98 @@ impl StreamStamper {
                 vec![ev]
             };
         }
+        if self.template.is_none() {
+            let mut t: Map<String, Value> = chunk
+                .iter()
+                .filter(|(k, _)| *k != "choices")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if t.contains_key("usage") {
+                t.insert("usage".into(), Value::Null);
+            }
+            self.template = Some(t);
+        }
         let mut before = Vec::new();
         let mut changed = false;
-        let notice = self.notice.clone();
-        let mut finishing = Vec::new();
-        if let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) {
-            for choice in choices.iter_mut().filter_map(Value::as_object_mut) {
-                let idx = choice.get("index").and_then(Value::as_u64).unwrap_or(0);
-                let finish = choice
-                    .get("finish_reason")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                let text_slot = if is_chat {
-                    choice
-                        .get_mut("delta")
-                        .and_then(Value::as_object_mut)
-                        .map(|d| {
-                            let tools = d.get("tool_calls").is_some_and(|t| !t.is_null());
-                            (tools, d.get_mut("content"))
-                        })
-                } else {
-                    Some((false, choice.get_mut("text")))
-                };
-                let mut piece = None;
-                let mut tools = false;
-                if let Some((t, slot)) = text_slot {
-                    tools = t;
-                    if let Some(Value::String(s)) = slot {
-                        piece = Some(s);
-                    }
+        let suffix_mode = self
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.position != NoticePosition::Prefix);
+        let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) else {
+            return vec![ev];
+        };
+        for choice in choices.iter_mut().filter_map(Value::as_object_mut) {
+            let idx = choice.get("index").and_then(Value::as_u64).unwrap_or(0);
+            let finish = choice
+                .get("finish_reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let text_slot = if is_chat {
+                choice
+                    .get_mut("delta")
+                    .and_then(Value::as_object_mut)
+                    .map(|d| {
+                        let tools = d.get("tool_calls").is_some_and(|t| !t.is_null());
+                        (tools, d.get_mut("content"))
+                    })
+            } else {
+                Some((false, choice.get_mut("text")))
+            };
+            let mut piece = None;
+            let mut tools = false;
+            if let Some((t, slot)) = text_slot {
+                tools = t;
+                if let Some(Value::String(s)) = slot {
+                    piece = Some(s);
                 }
-                let state = self.choice(idx);
-                state.tools |= tools;
-                if let Some(s) = piece {
-                    self.facts.capture(s);
-                    let state = self.choice(idx);
-                    state.had_content |= !s.is_empty() || is_chat;
-                    if let Some(n) = &notice {
-                        if n.position == NoticePosition::Prefix && !state.prefixed && !state.tools {
-                            state.prefixed = true;
-                            s.insert_str(0, &n.prefix_piece());
-                            changed = true;
-                            self.facts.notice_applied = true;
-                        }
-                    }
+            }
+            let i = self.choice_index(idx);
+            self.choices[i].tools |= tools;
+            let tool_finish = finish.as_deref() == Some("tool_calls");
+            if let Some(s) = piece {
+                self.choices[i].had_content |= !s.is_empty() || is_chat;
+                let mut step = self.choices[i].text.push(&mut self.filter, s);
+                self.facts.capture(&step.masked);
+                if step.blocked {
+                    return self.block_choices();
                 }
                 if finish.is_some() {
-                    finishing.push((idx, finish.as_deref() == Some("tool_calls")));
+                    let last = self.choices[i].text.finish(&mut self.filter);
+                    self.facts.capture(&last.masked);
+                    if last.blocked {
+                        return self.block_choices();
+                    }
+                    step.text.push_str(&last.text);
+                    self.choices[i].finished = true;
                 }
+                let text = self.with_prefix(i, step.text);
+                self.choices[i].released |= !text.is_empty();
+                if finish.is_some() && suffix_mode && !text.is_empty() {
+                    // The text goes before the notice, the finish chunk after it.
+                    before.extend(self.text_chunk(idx, &text, None));
+                    s.clear();
+                    changed = true;
+                } else if *s != text {
+                    *s = text;
+                    changed = true;
+                }
+                if finish.is_some() {
+                    self.suffix(i, tool_finish, &mut before);
+                }
+            } else if finish.is_some() {
+                let last = self.choices[i].text.finish(&mut self.filter);
+                self.facts.capture(&last.masked);
+                if last.blocked {
+                    return self.block_choices();
+                }
+                self.choices[i].finished = true;
+                if !last.text.is_empty() {
+                    let text = self.with_prefix(i, last.text);
+                    self.choices[i].released = true;
+                    before.extend(self.text_chunk(idx, &text, None));
+                }
+                self.suffix(i, tool_finish, &mut before);
             }
-        }
-        if let Some(n) = notice.filter(|n| n.position != NoticePosition::Prefix) {
-            self.template = Some(chunk.clone());
-            for (idx, tool_finish) in finishing {
-                let state = self.choice(idx);
-                if state.suffixed || state.tools || tool_finish {
-                    continue;
-                }
-                state.suffixed = true;
-                if let Some(ev) = self.notice_chunk(idx, &n.suffix_piece()) {
-                    before.push(ev);
-                    self.facts.notice_applied = true;
-                }
-            }
-        } else if self.template.is_none() {
-            self.template = Some(chunk.clone());
         }
         let this = if changed {
             SseEvent {
@@ -622,18 +742,193 @@ impl StreamStamper {
     }
 
     /// A chunk like the template carrying only `text` for choice `idx`.
-    fn notice_chunk(&self, idx: u64, text: &str) -> Option<SseEvent> {
+    fn text_chunk(&self, idx: u64, text: &str, finish: Option<&str>) -> Option<SseEvent> {
         let mut chunk = self.template.clone()?;
         let choice = if self.op == Operation::ChatCompletions {
-            json!({"index": idx, "delta": {"content": text}, "logprobs": null, "finish_reason": null})
+            json!({"index": idx, "delta": {"content": text}, "logprobs": null, "finish_reason": finish})
         } else {
-            json!({"index": idx, "text": text, "logprobs": null, "finish_reason": null})
+            json!({"index": idx, "text": text, "logprobs": null, "finish_reason": finish})
         };
         chunk.insert("choices".into(), json!([choice]));
-        if chunk.contains_key("usage") {
-            chunk.insert("usage".into(), Value::Null);
-        }
         Some(SseEvent::data(Value::Object(chunk).to_string()))
+    }
+
+    /// Ends a chat/completions stream withheld by the policy: a final chunk
+    /// per open choice with `finish_reason: "content_filter"` and the message
+    /// (never the value), then `[DONE]`.
+    fn block_choices(&mut self) -> Vec<SseEvent> {
+        self.blocked = true;
+        self.done = true;
+        let msg = self.filter.block_message();
+        let mut open: Vec<u64> = (0..self.choices.len())
+            .filter(|&i| !self.choices[i].finished)
+            .map(|i| i as u64)
+            .collect();
+        if open.is_empty() {
+            open.push(0);
+        }
+        let mut out = Vec::new();
+        for idx in open {
+            let released = self.choices.get(idx as usize).is_some_and(|c| c.released);
+            let text = if released {
+                format!("\n\n{msg}")
+            } else {
+                msg.clone()
+            };
+            out.extend(self.text_chunk(idx, &text, Some("content_filter")));
+        }
+        if out.is_empty() {
+            // No chunk seen to copy id/model from: still close the stream.
+            out.push(SseEvent::data(
+                json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": msg}, "finish_reason": "content_filter"}]}).to_string(),
+            ));
+        }
+        out.push(SseEvent::data("[DONE]".into()));
+        out
+    }
+
+    fn part_index(&mut self, key: (String, u64), output_index: Option<&Value>) -> usize {
+        if let Some(i) = self.parts.iter().position(|p| p.key == key) {
+            return i;
+        }
+        self.parts.push(PartState {
+            key,
+            output_index: output_index.cloned().unwrap_or(json!(0)),
+            text: TextFilter::new(),
+            streamed: String::new(),
+            prefixed: false,
+            flushed: false,
+        });
+        self.parts.len() - 1
+    }
+
+    /// Applies the prefix notice to a part's first text and records what was sent.
+    fn part_release(&mut self, pi: usize, mut text: String) -> String {
+        if let Some(n) = &self.notice {
+            if n.position == NoticePosition::Prefix && !self.parts[pi].prefixed {
+                self.parts[pi].prefixed = true;
+                text.insert_str(0, &n.prefix_piece());
+                self.facts.notice_applied = true;
+            }
+        }
+        self.parts[pi].streamed.push_str(&text);
+        text
+    }
+
+    /// A synthetic event numbered before upstream event `seq`.
+    fn synth(&mut self, kind: &str, mut fields: Map<String, Value>, seq: Option<u64>) -> SseEvent {
+        fields.insert("type".into(), json!(kind));
+        if let Some(s) = seq {
+            fields.insert("sequence_number".into(), json!(s + self.seq_shift));
+            self.seq_shift += 1;
+        }
+        SseEvent::named(kind, Value::Object(fields))
+    }
+
+    fn delta_event(&mut self, pi: usize, text: &str, seq: Option<u64>) -> SseEvent {
+        let p = &self.parts[pi];
+        let mut m = Map::new();
+        m.insert("item_id".into(), json!(p.key.0));
+        m.insert("output_index".into(), p.output_index.clone());
+        m.insert("content_index".into(), json!(p.key.1));
+        m.insert("delta".into(), json!(text));
+        m.insert("logprobs".into(), json!([]));
+        self.synth("response.output_text.delta", m, seq)
+    }
+
+    /// Flushes a part (once): held text, then the suffix notice, as deltas.
+    fn flush_part(
+        &mut self,
+        pi: usize,
+        seq: Option<u64>,
+        out: &mut Vec<SseEvent>,
+    ) -> Result<(), Blocked> {
+        if self.parts[pi].flushed {
+            return Ok(());
+        }
+        let step = self.parts[pi].text.finish(&mut self.filter);
+        self.facts.capture(&step.masked);
+        if step.blocked {
+            return Err(Blocked);
+        }
+        self.parts[pi].flushed = true;
+        if !step.text.is_empty() {
+            let text = self.part_release(pi, step.text);
+            let ev = self.delta_event(pi, &text, seq);
+            out.push(ev);
+        }
+        if let Some(n) = self.notice.clone() {
+            if n.position != NoticePosition::Prefix {
+                self.parts[pi].streamed.push_str(&n.suffix_piece());
+                let ev = self.delta_event(pi, &n.suffix_piece(), seq);
+                out.push(ev);
+                self.facts.notice_applied = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The final text of a part as the client received it; a part never seen
+    /// as deltas is filtered (and sent as deltas) here.
+    fn final_text(
+        &mut self,
+        key: (String, u64),
+        output_index: Option<&Value>,
+        upstream: &str,
+        seq: Option<u64>,
+        out: &mut Vec<SseEvent>,
+    ) -> Result<String, (usize, Blocked)> {
+        let known = self.parts.iter().any(|p| p.key == key);
+        let pi = self.part_index(key, output_index);
+        if !known {
+            let step = self.parts[pi].text.push(&mut self.filter, upstream);
+            self.facts.capture(&step.masked);
+            if step.blocked {
+                return Err((pi, Blocked));
+            }
+            if !step.text.is_empty() {
+                let text = self.part_release(pi, step.text);
+                let ev = self.delta_event(pi, &text, seq);
+                out.push(ev);
+            }
+        }
+        self.flush_part(pi, seq, out).map_err(|b| (pi, b))?;
+        Ok(self.parts[pi].streamed.clone())
+    }
+
+    /// Rewrites the `output_text` parts of a message item with what was streamed.
+    fn fix_item(
+        &mut self,
+        item: &mut Value,
+        output_index: Option<&Value>,
+        seq: Option<u64>,
+        out: &mut Vec<SseEvent>,
+    ) -> Result<(), (usize, Blocked)> {
+        if item.get("type").and_then(Value::as_str) != Some("message") {
+            return Ok(());
+        }
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        for (ci, part) in item
+            .get_mut("content")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if part.get("type").and_then(Value::as_str) != Some("output_text") {
+                continue;
+            }
+            let upstream = part.get("text").and_then(Value::as_str).unwrap_or_default();
+            let upstream = upstream.to_owned();
+            let text =
+                self.final_text((id.clone(), ci as u64), output_index, &upstream, seq, out)?;
+            part["text"] = json!(text);
+        }
+        Ok(())
     }
 
     fn on_responses_event(&mut self, ev: SseEvent) -> Vec<SseEvent> {
@@ -645,80 +940,120 @@ impl StreamStamper {
             .and_then(Value::as_str)
             .unwrap_or(ev.event.as_str())
             .to_owned();
-        let notice = self.notice.clone();
+        let seq = obj.get("sequence_number").and_then(Value::as_u64);
         let mut out = Vec::new();
         let mut changed = false;
-        match kind.as_str() {
-            "response.output_text.delta" => {
-                let key = part_key(&obj);
-                if let Some(Value::String(d)) = obj.get_mut("delta") {
-                    self.facts.capture(d);
-                    if let Some(n) = notice
-                        .as_ref()
-                        .filter(|n| n.position == NoticePosition::Prefix)
-                    {
-                        if !self.prefixed_parts.contains(&key) {
-                            self.prefixed_parts.push(key);
-                            d.insert_str(0, &n.prefix_piece());
+        let result: Result<(), (usize, Blocked)> = (|| {
+            match kind.as_str() {
+                "response.created" | "response.in_progress" if self.resp_template.is_none() => {
+                    self.resp_template = obj.get("response").cloned();
+                }
+                "response.output_text.delta" => {
+                    let key = part_key(&obj);
+                    let pi = self.part_index(key, obj.get("output_index"));
+                    if let Some(Value::String(d)) = obj.get_mut("delta") {
+                        let step = self.parts[pi].text.push(&mut self.filter, d);
+                        self.facts.capture(&step.masked);
+                        if step.blocked {
+                            return Err((pi, Blocked));
+                        }
+                        let text = self.part_release(pi, step.text);
+                        if *d != text {
+                            *d = text;
                             changed = true;
-                            self.facts.notice_applied = true;
                         }
                     }
                 }
-            }
-            "response.output_text.done" => {
-                if let Some(n) = &notice {
-                    if n.position != NoticePosition::Prefix {
-                        // The extra delta, shaped like upstream's own.
-                        let mut delta = Map::new();
-                        for k in ["item_id", "output_index", "content_index"] {
-                            if let Some(v) = obj.get(k) {
-                                delta.insert(k.into(), v.clone());
+                "response.output_text.done" => {
+                    let key = part_key(&obj);
+                    let upstream = obj
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let oi = obj.get("output_index").cloned();
+                    let text = self.final_text(key, oi.as_ref(), &upstream, seq, &mut out)?;
+                    obj.insert("text".into(), json!(text));
+                    changed = true;
+                }
+                "response.content_part.done" => {
+                    let key = part_key(&obj);
+                    let oi = obj.get("output_index").cloned();
+                    let is_text = obj
+                        .get("part")
+                        .and_then(|p| p.get("type"))
+                        .and_then(Value::as_str)
+                        == Some("output_text");
+                    if is_text {
+                        let upstream = obj
+                            .get("part")
+                            .and_then(|p| p.get("text"))
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
+                        let text = self.final_text(key, oi.as_ref(), &upstream, seq, &mut out)?;
+                        if let Some(p) = obj.get_mut("part") {
+                            p["text"] = json!(text);
+                        }
+                        changed = true;
+                    }
+                }
+                "response.output_item.done" => {
+                    let oi = obj.get("output_index").cloned();
+                    if let Some(mut item) = obj.remove("item") {
+                        let r = self.fix_item(&mut item, oi.as_ref(), seq, &mut out);
+                        obj.insert("item".into(), item);
+                        r?;
+                        changed = true;
+                    }
+                }
+                "response.completed" | "response.incomplete" => {
+                    if let Some(mut resp) = obj.remove("response") {
+                        if let Some(u) = resp.get("usage").and_then(Usage::from_value) {
+                            self.facts.usage = Some(u);
+                        }
+                        let mut texts = Vec::new();
+                        let mut r = Ok(());
+                        if let Some(items) = resp.get_mut("output").and_then(Value::as_array_mut) {
+                            for (oi, item) in items.iter_mut().enumerate() {
+                                r = self.fix_item(item, Some(&json!(oi)), seq, &mut out);
+                                if r.is_err() {
+                                    break;
+                                }
+                                for part in item
+                                    .get("content")
+                                    .and_then(Value::as_array)
+                                    .into_iter()
+                                    .flatten()
+                                {
+                                    if part.get("type").and_then(Value::as_str)
+                                        == Some("output_text")
+                                    {
+                                        texts.push(
+                                            part["text"].as_str().unwrap_or_default().to_owned(),
+                                        );
+                                    }
+                                }
                             }
                         }
-                        delta.insert("type".into(), json!("response.output_text.delta"));
-                        delta.insert("delta".into(), json!(n.suffix_piece()));
-                        if let Some(seq) = obj.get("sequence_number").and_then(Value::as_u64) {
-                            delta.insert("sequence_number".into(), json!(seq + self.seq_shift));
-                            self.seq_shift += 1;
+                        if resp.get("output_text").is_some_and(Value::is_string) {
+                            resp["output_text"] = json!(texts.concat());
                         }
-                        out.push(SseEvent {
-                            event: "response.output_text.delta".into(),
-                            data: Value::Object(delta).to_string(),
-                        });
-                    }
-                    if let Some(Value::String(t)) = obj.get_mut("text") {
-                        *t = n.apply(t);
+                        obj.insert("response".into(), resp);
+                        r?;
                         changed = true;
-                        self.facts.notice_applied = true;
                     }
                 }
+                _ => {}
             }
-            "response.content_part.done" => {
-                if let Some(part) = obj.get_mut("part") {
-                    changed |= stamp_part(part, notice.as_ref(), None);
-                }
-            }
-            "response.output_item.done" => {
-                if let Some(item) = obj.get_mut("item") {
-                    changed |= stamp_response_item(item, notice.as_ref(), None);
-                }
-            }
-            "response.completed" | "response.incomplete" => {
-                if let Some(resp) = obj.get_mut("response") {
-                    if let Some(u) = resp.get("usage").and_then(Usage::from_value) {
-                        self.facts.usage = Some(u);
-                    }
-                    if let Some(output) = resp.get_mut("output") {
-                        changed |= stamp_response_output(output, notice.as_ref(), None);
-                    }
-                }
-            }
-            _ => {}
+            Ok(())
+        })();
+        if let Err((pi, Blocked)) = result {
+            return self.block_responses(pi, seq);
         }
         if self.seq_shift > 0 {
-            if let Some(seq) = obj.get("sequence_number").and_then(Value::as_u64) {
-                obj.insert("sequence_number".into(), json!(seq + self.seq_shift));
+            if let Some(s) = seq {
+                obj.insert("sequence_number".into(), json!(s + self.seq_shift));
                 changed = true;
             }
         }
@@ -732,7 +1067,103 @@ impl StreamStamper {
         }
         out
     }
+
+    /// Ends a Responses stream withheld by the policy. The OpenAI SDKs parse
+    /// every event of this sequence without raising, and
+    /// `responses.stream(...).get_final_response()` gets a response (it
+    /// requires `response.completed`): the message as one more
+    /// `response.output_text.delta` of the part that was blocked, the `.done`
+    /// events of every open part and item with the text as streamed, then
+    /// `response.completed` whose response has `status: "incomplete"` and
+    /// `incomplete_details.reason: "content_filter"`.
+    fn block_responses(&mut self, blocked_part: usize, seq: Option<u64>) -> Vec<SseEvent> {
+        self.blocked = true;
+        self.done = true;
+        let msg = self.filter.block_message();
+        let mut out = Vec::new();
+        let mut n = seq.unwrap_or(0) + self.seq_shift;
+        let mut next = move || {
+            n += 1;
+            n - 1
+        };
+        let text = if self.parts[blocked_part].streamed.is_empty() {
+            msg
+        } else {
+            format!("\n\n{msg}")
+        };
+        self.parts[blocked_part].streamed.push_str(&text);
+        let p = &self.parts[blocked_part];
+        let mut m = Map::new();
+        m.insert("item_id".into(), json!(p.key.0));
+        m.insert("output_index".into(), p.output_index.clone());
+        m.insert("content_index".into(), json!(p.key.1));
+        m.insert("delta".into(), json!(text));
+        m.insert("logprobs".into(), json!([]));
+        out.push(numbered("response.output_text.delta", m, next()));
+        let mut items: Vec<(String, Value, Vec<Value>)> = Vec::new();
+        for pi in 0..self.parts.len() {
+            let p = &self.parts[pi];
+            let (item_id, ci) = p.key.clone();
+            let oi = p.output_index.clone();
+            let text = p.streamed.clone();
+            let part = json!({"type": "output_text", "text": text, "annotations": []});
+            if !p.flushed {
+                let mut m = Map::new();
+                m.insert("item_id".into(), json!(item_id));
+                m.insert("output_index".into(), oi.clone());
+                m.insert("content_index".into(), json!(ci));
+                m.insert("text".into(), json!(text));
+                m.insert("logprobs".into(), json!([]));
+                let s = next();
+                out.push(numbered("response.output_text.done", m, s));
+                let mut m = Map::new();
+                m.insert("item_id".into(), json!(item_id));
+                m.insert("output_index".into(), oi.clone());
+                m.insert("content_index".into(), json!(ci));
+                m.insert("part".into(), part.clone());
+                let s = next();
+                out.push(numbered("response.content_part.done", m, s));
+            }
+            match items.iter_mut().find(|(id, _, _)| *id == item_id) {
+                Some((_, _, parts)) => parts.push(part),
+                None => items.push((item_id, oi, vec![part])),
+            }
+        }
+        let mut output = Vec::new();
+        for (id, oi, content) in items {
+            let item = json!({"type": "message", "id": id, "status": "incomplete", "role": "assistant", "content": content});
+            let mut m = Map::new();
+            m.insert("output_index".into(), oi);
+            m.insert("item".into(), item.clone());
+            let s = next();
+            out.push(numbered("response.output_item.done", m, s));
+            output.push(item);
+        }
+        let mut resp = self
+            .resp_template
+            .clone()
+            .unwrap_or_else(|| json!({"object": "response"}));
+        resp["status"] = json!("incomplete");
+        resp["incomplete_details"] = json!({"reason": "content_filter"});
+        resp["output"] = Value::Array(output);
+        let mut m = Map::new();
+        m.insert("response".into(), resp);
+        let s = next();
+        out.push(numbered("response.completed", m, s));
+        out
+    }
 }
+
+/// An event of `kind` with an explicit sequence number.
+fn numbered(kind: &str, mut fields: Map<String, Value>, seq: u64) -> SseEvent {
+    fields.insert("type".into(), json!(kind));
+    fields.insert("sequence_number".into(), json!(seq));
+    SseEvent::named(kind, Value::Object(fields))
+}
+
+/// A released finding with action `block`: the stream ends.
+#[derive(Debug)]
+struct Blocked;
 
 fn part_key(obj: &Map<String, Value>) -> (String, u64) {
     (

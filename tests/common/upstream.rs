@@ -187,12 +187,33 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         }))
         .into_response();
     }
-    let pieces: Vec<String> = if text == "slow-stream" {
+    // `split:N:text` streams text in two chunks, cut after N characters;
+    // `many:N:piece` streams N copies of piece, holding chunk 100 until the gate opens.
+    let split = text
+        .strip_prefix("split:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.to_owned())));
+    let many = text
+        .strip_prefix("many:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(n, piece)| Some((n.parse::<usize>().ok()?, piece.to_owned())));
+    let pieces: Vec<String> = if let Some((n, rest)) = &split {
+        let cut = rest.char_indices().nth(*n).map_or(rest.len(), |(i, _)| i);
+        vec![rest[..cut].to_owned(), rest[cut..].to_owned()]
+    } else if let Some((n, piece)) = &many {
+        vec![piece.clone(); *n]
+    } else if text == "slow-stream" {
         (0..10).map(|i| format!("part{i} ")).collect()
     } else {
         text.chars().map(String::from).collect()
     };
-    let gated = text == "gate";
+    let gate_at = if text == "gate" {
+        Some(1)
+    } else if many.is_some() {
+        Some(100)
+    } else {
+        None
+    };
     let delay = if text == "slow-stream" {
         Duration::from_millis(100)
     } else {
@@ -225,7 +246,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             if i >= n {
                 return None;
             }
-            if i == 1 && gated {
+            if Some(i) == gate_at {
                 shared.gate.notified().await;
             }
             if i > 0 && !delay.is_zero() {
