@@ -20,10 +20,14 @@
 #                      machine busy with other work (compiles) this keeps the
 #                      measurement closer to what a quiet machine gives
 #   TOKIO_WORKER_THREADS=N  passed through to mamori (tokio's default: one per CPU)
+#   WAIT_QUIET=600     before measuring, wait up to this many seconds for the
+#                      1-minute load average to fall below QUIET_LOAD (default 1.0)
 #
 # It installs what it lacks: wrk and nginx from Debian's packages (apt-get).
 set -euo pipefail
-
+# The whole script is one block: bash parses it completely before running it,
+# so editing this file while a run is in progress cannot derail that run.
+{
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 DURATION="${DURATION:-10}"
@@ -74,6 +78,7 @@ WRK="$(command -v wrk)"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/mamori-load.XXXXXX")"
 PIDS=()
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
@@ -279,7 +284,8 @@ run_wrk() { # name url conns
     local line
     line="$(grep '^RESULT ' <<<"$out")" || die "no RESULT line from wrk:\n$out"
     local nreq cpu_us
-    nreq="$(sed 's/.* requests=\([0-9]*\).*/\1/' <<<"$line")"
+    nreq="${line##* requests=}"
+    nreq="${nreq%% *}"
     # CPU µs per request of the process under test (for direct: the upstream itself).
     cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$nreq" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
     line="$line cpu_us_per_req=$cpu_us"
@@ -287,6 +293,14 @@ run_wrk() { # name url conns
     log "$(printf '%-7s c=%-3s %s' "$name" "$c" "${line#RESULT }")"
 }
 
+if [ -n "${WAIT_QUIET:-}" ]; then
+    waited=0
+    while awk -v q="${QUIET_LOAD:-1.0}" '{ exit !($1 >= q) }' /proc/loadavg && [ "$waited" -lt "$WAIT_QUIET" ]; do
+        [ $((waited % 60)) = 0 ] && log "waiting for a quiet machine: load $(cut -d' ' -f1-3 /proc/loadavg)"
+        sleep 5
+        waited=$((waited + 5))
+    done
+fi
 LOAD_BEFORE="$(uptime)"
 log "load before: $LOAD_BEFORE"
 for c in $CONNECTIONS; do
@@ -357,3 +371,5 @@ if [ -f "$TMP/perf.data" ]; then
     perf report -i "$TMP/perf.data" --no-children --stdio --sort dso,symbol -g none 2>/dev/null |
         grep '%' | grep -v '^#' | cut -c1-150 | head -n 30 || true
 fi
+exit 0
+}
