@@ -64,6 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(azure_embeddings),
         )
         .route("/openai/responses", post(azure_responses))
+        .route("/openai/models", get(models))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(|| async { GatewayError::NotFound })

@@ -308,3 +308,33 @@ async fn builtin_mock_answers_every_operation() {
         .collect();
     assert_eq!(without_notice(&text), "streamed echo");
 }
+
+#[tokio::test]
+async fn azure_models_route_and_sse_field_order() {
+    let (gw, _up) = start().await;
+    let c = client();
+    let v: Value = c
+        .get(gw.url("/openai/models?api-version=2024-10-21"))
+        .header("api-key", BOB)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    let text = c
+        .post(gw.url("/v1/responses"))
+        .bearer_auth(ALICE)
+        .json(&json!({"model": "m-mock", "input": "x", "stream": true}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.starts_with("event: response.created\ndata: {"),
+        "event before data: {text}"
+    );
+}

@@ -182,14 +182,16 @@ where
 
 /// Frames an event for the client.
 fn to_axum(ev: &SseEvent) -> Event {
-    let out = Event::default().data(&ev.data);
-    // axum refuses (panics on) CR and LF in the event name; the parser never
-    // yields them there, and such a name is dropped rather than trusted.
-    if !ev.event.is_empty() && is_field_safe(&ev.event) {
+    // `event:` goes before `data:`, as OpenAI writes it. axum refuses (panics
+    // on) CR and LF in the event name; the parser never yields them there, and
+    // such a name is dropped rather than trusted.
+    let out = Event::default();
+    let out = if !ev.event.is_empty() && is_field_safe(&ev.event) {
         out.event(&ev.event)
     } else {
         out
-    }
+    };
+    out.data(&ev.data)
 }
 
 fn is_field_safe(s: &str) -> bool {
