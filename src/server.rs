@@ -283,6 +283,14 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The leaf certificate's notAfter (Unix seconds), for the expiry alert.
+pub fn cert_not_after(cert: &Path) -> Option<i64> {
+    let pem = std::fs::read(cert).ok()?;
+    let der = rustls_pemfile::certs(&mut pem.as_slice()).next()?.ok()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    Some(parsed.validity().not_after.timestamp())
+}
+
 /// Serves one plain listener until `shutdown` resolves (tests use this).
 pub async fn serve(
     listener: TcpListener,

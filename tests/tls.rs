@@ -19,6 +19,9 @@ async fn tls_listener_serves_model_requests() {
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
 
     let acceptor = server::tls_acceptor(&cert_path, &key_path).unwrap();
+    let not_after = server::cert_not_after(&cert_path).expect("notAfter parsed");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(not_after > now, "expiry {not_after} is in the future");
     let settings = mamori::config::Settings::from_toml(
         &config_for(up.addr, ""),
         "<test>",

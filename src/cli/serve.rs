@@ -116,6 +116,17 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let source = settings.source.clone();
     let state = Arc::new(AppState::new(settings).map_err(|e| e.to_string())?);
     crate::reload::spawn(state.clone());
+    if let Some(not_after) = state
+        .settings
+        .tls
+        .as_ref()
+        .and_then(|t| server::cert_not_after(&t.cert))
+    {
+        crate::metrics::events::TlsCertificateLoaded {
+            not_after_unix: not_after,
+        }
+        .emit(&state.metrics);
+    }
     // Scripts read this line to find the port when started with --listen 127.0.0.1:0.
     println!("mamori listening on http://{plain_addr}");
     if let Some(a) = tls_addr {
