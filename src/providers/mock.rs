@@ -46,7 +46,17 @@ pub async fn respond(
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     });
+    // With tools offered (and not refused), the mock calls the first function with the echo.
+    let tool = (req.op == Operation::ChatCompletions
+        && body.get("tool_choice").and_then(Value::as_str) != Some("none"))
+    .then(|| {
+        body.pointer("/tools/0/function/name")
+            .and_then(Value::as_str)
+    })
+    .flatten()
+    .map(str::to_owned);
     let ctx = Answer {
+        tool,
         model,
         echo,
         created,
@@ -98,6 +108,7 @@ pub async fn respond(
 }
 
 struct Answer {
+    tool: Option<String>,
     model: String,
     echo: String,
     created: u64,
@@ -108,7 +119,31 @@ struct Answer {
 }
 
 impl Answer {
+    fn tool_arguments(&self) -> String {
+        json!({"input": self.echo}).to_string()
+    }
+
     fn chat(&self) -> Value {
+        if let Some(name) = &self.tool {
+            return json!({
+                "id": format!("chatcmpl-mock{}", self.id_seed),
+                "object": "chat.completion",
+                "created": self.created,
+                "model": self.model,
+                "choices": [{
+                    "index": 0,
+                    "message": {"role": "assistant", "content": null, "refusal": null, "tool_calls": [{
+                        "id": format!("call_mock{}", self.id_seed),
+                        "type": "function",
+                        "function": {"name": name, "arguments": self.tool_arguments()},
+                    }]},
+                    "logprobs": null,
+                    "finish_reason": "tool_calls",
+                }],
+                "usage": self.usage,
+                "system_fingerprint": "mamori-mock",
+            });
+        }
         json!({
             "id": format!("chatcmpl-mock{}", self.id_seed),
             "object": "chat.completion",
@@ -180,6 +215,30 @@ impl Answer {
             json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": null, "finish_reason": null}]),
             Value::Null,
         )];
+        if let Some(name) = &self.tool {
+            out[0] = frame(
+                json!([{"index": 0, "delta": {"role": "assistant", "content": null, "tool_calls": [{
+                    "index": 0, "id": format!("call_mock{}", self.id_seed), "type": "function",
+                    "function": {"name": name, "arguments": ""}}]}, "logprobs": null, "finish_reason": null}]),
+                Value::Null,
+            );
+            for piece in split_chars(&self.tool_arguments(), chunks) {
+                out.push(frame(
+                    json!([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]},
+                            "logprobs": null, "finish_reason": null}]),
+                    Value::Null,
+                ));
+            }
+            out.push(frame(
+                json!([{"index": 0, "delta": {}, "logprobs": null, "finish_reason": "tool_calls"}]),
+                Value::Null,
+            ));
+            if include_usage {
+                out.push(frame(json!([]), self.usage.clone()));
+            }
+            out.push("data: [DONE]\n\n".to_owned());
+            return out;
+        }
         for piece in split_chars(&self.echo, chunks) {
             out.push(frame(
                 json!([{"index": 0, "delta": {"content": piece}, "logprobs": null, "finish_reason": null}]),

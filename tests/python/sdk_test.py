@@ -141,6 +141,33 @@ def chat_json_mode(client, prompt):
     expect_eq(json.loads(text)["summary"], "議事録", "streamed JSON-mode content parses")
 
 
+TOOLS = [{"type": "function", "function": {"name": "lookup", "description": "look up",
+           "parameters": {"type": "object", "properties": {"input": {"type": "string"}}}}}]
+
+
+def chat_tool_calls(client, prompt):
+    # Tool calls stay untouched: valid JSON arguments, no notice text anywhere.
+    import json
+
+    resp = client.chat.completions.create(model=CHAT_MODEL, messages=user(prompt), tools=TOOLS)
+    call = resp.choices[0].message.tool_calls[0]
+    expect_eq(call.function.name, "lookup", "tool name")
+    expect_eq(json.loads(call.function.arguments)["input"], prompt, "tool arguments")
+    expect(resp.choices[0].message.content is None, "no content next to a tool call")
+    expect_eq(resp.choices[0].finish_reason, "tool_calls", "finish_reason")
+    stream = client.chat.completions.create(model=CHAT_MODEL, messages=user(prompt), tools=TOOLS, stream=True)
+    args, content = [], []
+    for chunk in stream:
+        for choice in chunk.choices:
+            if choice.delta.content:
+                content.append(choice.delta.content)
+            for tc in choice.delta.tool_calls or []:
+                if tc.function and tc.function.arguments:
+                    args.append(tc.function.arguments)
+    expect_eq(json.loads("".join(args))["input"], prompt, "streamed tool arguments")
+    expect_eq("".join(content), "", "no notice text in a tool-call stream")
+
+
 def legacy_completions(client, prompt):
     resp = client.completions.create(model=CHAT_MODEL, prompt=prompt, max_tokens=64)
     expect_eq(resp.object, "text_completion", "object")
@@ -340,6 +367,7 @@ def main():
             (check(f"{style}: chat streaming (Japanese)")(chat_streaming), client, PROMPT_JA),
             (check(f"{style}: chat streaming (English)")(chat_streaming), client, PROMPT_EN),
             (check(f"{style}: chat JSON mode stays JSON")(chat_json_mode), client, PROMPT_JA),
+            (check(f"{style}: chat tool calls untouched")(chat_tool_calls), client, PROMPT_JA),
             (check(f"{style}: legacy completions")(legacy_completions), client, PROMPT_JA),
             (check(f"{style}: legacy completions streaming")(legacy_completions_streaming), client, PROMPT_MIXED),
             (check(f"{style}: embeddings, SDK default (base64)")(embeddings_default), client),
