@@ -108,7 +108,12 @@ async fn auditor_searches_reads_exports_and_counts() {
     let p1 = get_json(&gw, AUDITOR, "/admin/logs?limit=3").await;
     assert_eq!(p1["data"].as_array().unwrap().len(), 3);
     let cursor = p1["next_cursor"].as_str().unwrap();
-    let p2 = get_json(&gw, AUDITOR, &format!("/admin/logs?limit=3&cursor={cursor}")).await;
+    let p2 = get_json(
+        &gw,
+        AUDITOR,
+        &format!("/admin/logs?limit=3&cursor={cursor}"),
+    )
+    .await;
     assert_eq!(p2["data"].as_array().unwrap().len(), 1);
     assert_eq!(p2["data"][0]["id"], alice[0].as_str());
 
@@ -128,7 +133,12 @@ async fn auditor_searches_reads_exports_and_counts() {
     assert_eq!(resp.status().as_u16(), 404);
 
     // Export: jsonl and csv, line counts match the search.
-    let resp = get(&gw, Some(AUDITOR), "/admin/logs/export?format=jsonl&user=alice").await;
+    let resp = get(
+        &gw,
+        Some(AUDITOR),
+        "/admin/logs/export?format=jsonl&user=alice",
+    )
+    .await;
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
     assert!(resp.headers()["content-disposition"]
@@ -223,7 +233,9 @@ async fn only_the_admin_role_may_purge_and_the_chain_stays_verifiable() {
     assert_eq!(resp.status().as_u16(), 401);
     assert_eq!(gw.state.store.len().unwrap(), 4, "nothing purged");
 
-    let resp = purge(Some(ADMIN), json!({"before": "yesterday"})).await.unwrap();
+    let resp = purge(Some(ADMIN), json!({"before": "yesterday"}))
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
     let resp = purge(Some(ADMIN), json!({"before": "2000-01-01T00:00:00Z"}))
         .await

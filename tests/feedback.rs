@@ -93,7 +93,10 @@ async fn alice_rates_and_reads_her_own_answer() {
     }
     // Stored with the record.
     let rec = gw.state.store.get(&id).unwrap().unwrap();
-    assert_eq!(rec.feedback.unwrap().rating, mamori::store::Rating::Score(5));
+    assert_eq!(
+        rec.feedback.unwrap().rating,
+        mamori::store::Rating::Score(5)
+    );
 
     let after = metrics_text(&gw).await;
     assert_eq!(
@@ -115,7 +118,12 @@ async fn no_access_to_other_users_records_or_unknown_ids() {
     assert_eq!(s, 200);
 
     // alice cannot rate bob's record: 404, same as a random id.
-    let (s, v_other) = rate(&gw, Some(ALICE), json!({"request_id": bobs, "rating": "bad"})).await;
+    let (s, v_other) = rate(
+        &gw,
+        Some(ALICE),
+        json!({"request_id": bobs, "rating": "bad"}),
+    )
+    .await;
     assert_eq!(s, 404, "{v_other}");
     let (s, v_random) = rate(
         &gw,
@@ -146,7 +154,14 @@ async fn no_access_to_other_users_records_or_unknown_ids() {
 async fn bad_input_and_missing_auth() {
     let (gw, _up) = start().await;
     let (_, id) = ask(&gw, ALICE, "こんにちは").await;
-    for bad in [json!(0), json!(6), json!("great"), json!(2.5), json!(null), json!("3")] {
+    for bad in [
+        json!(0),
+        json!(6),
+        json!("great"),
+        json!(2.5),
+        json!(null),
+        json!("3"),
+    ] {
         let (s, v) = rate(&gw, Some(ALICE), json!({"request_id": id, "rating": bad})).await;
         assert_eq!(s, 400, "{bad}: {v}");
         assert_eq!(v["error"]["param"], "rating");
@@ -164,7 +179,12 @@ async fn bad_input_and_missing_auth() {
 
     let (s, v) = rate(&gw, None, json!({"request_id": id, "rating": "good"})).await;
     assert_eq!(s, 401, "{v}");
-    let (s, _) = rate(&gw, Some("mk-not-a-key"), json!({"request_id": id, "rating": "good"})).await;
+    let (s, _) = rate(
+        &gw,
+        Some("mk-not-a-key"),
+        json!({"request_id": id, "rating": "good"}),
+    )
+    .await;
     assert_eq!(s, 401);
     let resp = client()
         .get(gw.url(&format!("/v1/feedback/{id}")))
@@ -204,7 +224,11 @@ async fn consent_flow_for_a_public_key() {
     assert_eq!(status["consented"], false);
     assert_eq!(status["required"], true);
 
-    for bad in [json!({}), json!({"accept": false}), json!({"accept": "yes"})] {
+    for bad in [
+        json!({}),
+        json!({"accept": false}),
+        json!({"accept": "yes"}),
+    ] {
         let resp = client()
             .post(gw.url("/v1/consent"))
             .bearer_auth(CAROL)
@@ -252,5 +276,8 @@ async fn consent_flow_for_a_public_key() {
         .json()
         .await
         .unwrap();
-    assert_eq!((alice["consented"].clone(), alice["required"].clone()), (json!(false), json!(false)));
+    assert_eq!(
+        (alice["consented"].clone(), alice["required"].clone()),
+        (json!(false), json!(false))
+    );
 }

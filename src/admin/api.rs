@@ -32,7 +32,11 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 const EXPORT_CHUNKS_IN_FLIGHT: usize = 4;
 
 /// Authenticates a reader (auditor or admin) and logs the action.
-fn reader(state: &AppState, headers: &HeaderMap, action: &str) -> Result<AdminCaller, GatewayError> {
+fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    action: &str,
+) -> Result<AdminCaller, GatewayError> {
     let who = state.keys.admin(headers)?;
     tracing::info!(token = %who.name, role = ?who.role, action, "admin api");
     Ok(who)
@@ -61,24 +65,31 @@ fn filter_from(q: &HashMap<String, String>, offset: UtcOffset) -> Result<Filter,
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
     let verdict = match text("verdict") {
         None => None,
-        Some(v) => Some(v.parse::<Verdict>().map_err(|_| GatewayError::InvalidField {
-            field: "verdict",
-            problem: "expected allowed, masked, warned, blocked, upstream_error or error",
-        })?),
+        Some(v) => Some(
+            v.parse::<Verdict>()
+                .map_err(|_| GatewayError::InvalidField {
+                    field: "verdict",
+                    problem: "expected allowed, masked, warned, blocked, upstream_error or error",
+                })?,
+        ),
     };
     let from = match text("from") {
         None => None,
-        Some(v) => Some(parse_time(&v, offset, false).ok_or(GatewayError::InvalidField {
-            field: "from",
-            problem: "expected RFC 3339 or YYYY-MM-DD",
-        })?),
+        Some(v) => Some(
+            parse_time(&v, offset, false).ok_or(GatewayError::InvalidField {
+                field: "from",
+                problem: "expected RFC 3339 or YYYY-MM-DD",
+            })?,
+        ),
     };
     let to = match text("to") {
         None => None,
-        Some(v) => Some(parse_time(&v, offset, true).ok_or(GatewayError::InvalidField {
-            field: "to",
-            problem: "expected RFC 3339 or YYYY-MM-DD",
-        })?),
+        Some(v) => Some(
+            parse_time(&v, offset, true).ok_or(GatewayError::InvalidField {
+                field: "to",
+                problem: "expected RFC 3339 or YYYY-MM-DD",
+            })?,
+        ),
     };
     Ok(Filter {
         user: text("user"),
