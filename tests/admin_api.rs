@@ -257,3 +257,87 @@ async fn only_the_admin_role_may_purge_and_the_chain_stays_verifiable() {
     assert_eq!(rep["checked"], 1);
     assert!(rep["anchor"].is_object());
 }
+
+fn bulk_record(i: usize) -> mamori::store::AuditRecord {
+    use mamori::store::{AuditRecord, Verdict};
+    AuditRecord {
+        id: ulid::Ulid::new().to_string(),
+        time: time::OffsetDateTime::now_utc(),
+        user: format!("bulk{}", i % 7),
+        department: "テスト課".into(),
+        plan: None,
+        route: "openai.chat".into(),
+        model: "gpt-4o-mini".into(),
+        provider: "mock".into(),
+        upstream_status: Some(200),
+        latency_ms: 1.0,
+        upstream_ms: Some(0.5),
+        usage: None,
+        verdict: Verdict::Allowed,
+        findings: vec![],
+        prompt: Some(format!("{i}: {}", "議事録".repeat(100))),
+        output: Some("要約".repeat(50)),
+        notice_applied: true,
+        stream: false,
+        client_ip: None,
+        user_agent: None,
+        status: Some(200),
+        error: None,
+    }
+}
+
+#[tokio::test]
+async fn export_streams_in_chunks() {
+    const N: usize = 3000;
+    let (gw, _up) = start().await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let store = gw.state.store.clone();
+        set.spawn(async move { store.append(bulk_record(i)).await.unwrap() });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+
+    let mut resp = get(&gw, Some(AUDITOR), "/admin/logs/export?format=jsonl").await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers().get("content-length").is_none(),
+        "streamed, not buffered"
+    );
+    let (mut chunks, mut bytes, mut lines) = (0usize, 0usize, 0usize);
+    while let Some(c) = resp.chunk().await.unwrap() {
+        chunks += 1;
+        bytes += c.len();
+        lines += c.iter().filter(|b| **b == b'\n').count();
+    }
+    assert_eq!(lines, N);
+    assert!(bytes > 2 * 1024 * 1024, "{bytes}");
+    assert!(chunks > 4, "arrived in {chunks} chunks");
+
+    let body = get(
+        &gw,
+        Some(AUDITOR),
+        "/admin/logs/export?format=csv&user=bulk0",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let rows = csv::Reader::from_reader(body.as_bytes()).records().count();
+    assert_eq!(rows, N.div_ceil(7));
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let (gw, _up) = start_with(&admin_block()).await;
+    let big = json!({"before": "2000-01-01T00:00:00Z", "pad": "x".repeat(100_000)});
+    let resp = client()
+        .post(gw.url("/admin/retention/purge"))
+        .bearer_auth(ADMIN)
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+}

@@ -194,10 +194,6 @@ pub(super) async fn export_logs(
         }
     };
     let filter = filter_from(&q, date_offset(&state))?;
-    if !state.store.health().healthy {
-        // Reads may still work, but say so rather than risk a truncated file.
-        tracing::warn!("export requested while the audit store is unhealthy");
-    }
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(EXPORT_CHUNKS_IN_FLIGHT);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {

@@ -86,8 +86,15 @@ where
 async fn read_json<T: serde::de::DeserializeOwned>(
     body: axum::body::Body,
 ) -> Result<T, GatewayError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| GatewayError::BodyTooLarge(MAX_BODY))?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(cur) = src {
+            if cur.is::<http_body_util::LengthLimitError>() {
+                return GatewayError::BodyTooLarge(MAX_BODY);
+            }
+            src = cur.source();
+        }
+        GatewayError::ClientBody
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| GatewayError::MalformedJson(e.to_string()))
 }
