@@ -172,7 +172,7 @@ pub fn load_policies(settings: &Settings) -> Result<PolicySet, PolicyError> {
 }
 
 /// Every policy a key or the default names must exist.
-fn check_policy_names(settings: &Settings, set: &PolicySet) -> Result<(), String> {
+pub fn check_policy_names(settings: &Settings, set: &PolicySet) -> Result<(), String> {
     let missing = |name: &str| set.get(name).is_none();
     if missing(&settings.default_policy) {
         return Err(format!(

@@ -24,8 +24,20 @@ fn shipped_configs_pass_check_config() {
     assert!(stdout.contains("gpt-4o-mini") && stdout.contains("text-embedding-3-small"));
     assert!(stdout.contains("総務課") && stdout.contains("情報政策課"));
 
+    // The production example points at /etc/mamori/policies; check it against the repo's policies.
+    let tmp = tempfile::tempdir().unwrap();
+    let prod =
+        std::fs::read_to_string(format!("{}/config/mamori.toml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .replace(
+                "/etc/mamori/policies",
+                &format!("{}/policies", env!("CARGO_MANIFEST_DIR")),
+            );
+    let prod_path = tmp.path().join("mamori.toml");
+    std::fs::write(&prod_path, prod).unwrap();
     let out = mamori()
-        .args(["check-config", "--config", "config/mamori.toml"])
+        .args(["check-config", "--config"])
+        .arg(&prod_path)
         .env("OPENAI_API_KEY", "sk-test-secret-value-1")
         .env("AZURE_OPENAI_API_KEY", "azure-secret-value-2")
         .output()

@@ -30,7 +30,23 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let policies = match crate::state::load_policies(&settings) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "mamori check-config: {}: policies.dir: {e}",
+                settings.source
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = crate::state::check_policy_names(&settings, &policies) {
+        eprintln!("mamori check-config: {}: {e}", settings.source);
+        return ExitCode::from(2);
+    }
     print!("{}", summary(&settings));
+    let names: Vec<&str> = policies.names().collect();
+    println!("policies loaded: {}", names.join(", "));
     ExitCode::SUCCESS
 }
 
