@@ -86,6 +86,7 @@ pub struct UpstreamRequest<'a> {
 pub struct Provider {
     settings: ProviderSettings,
     client: Option<reqwest::Client>,
+    base: Option<reqwest::Url>,
     first_byte: Duration,
 }
 
@@ -107,9 +108,12 @@ impl Provider {
                     .build()?,
             ),
         };
+        // Validated at config load; a mock has no URL.
+        let base = reqwest::Url::parse(&settings.base_url).ok();
         Ok(Provider {
             settings,
             client,
+            base,
             first_byte: timeouts.first_byte,
         })
     }
@@ -132,9 +136,10 @@ impl Provider {
             }
             (Some(c), _) => c,
         };
+        let base = self.base.as_ref().ok_or(GatewayError::Internal)?;
         let builder = match self.settings.kind {
-            ProviderKind::Azure => azure::build(client, &self.settings, &req)?,
-            _ => openai::build(client, &self.settings, &req)?,
+            ProviderKind::Azure => azure::build(client, base, &self.settings, &req)?,
+            _ => openai::build(client, base, &self.settings, &req)?,
         };
         let sent =
             tokio::time::timeout(self.first_byte, builder.body(req.body.clone()).send()).await;

@@ -8,10 +8,12 @@ use crate::error::GatewayError;
 /// Builds the upstream request (URL and credentials; the body is added by the caller).
 pub fn build(
     client: &reqwest::Client,
+    base: &reqwest::Url,
     p: &ProviderSettings,
     req: &UpstreamRequest<'_>,
 ) -> Result<reqwest::RequestBuilder, GatewayError> {
-    let mut url = reqwest::Url::parse(&p.base_url).map_err(|_| GatewayError::Internal)?;
+    // Parsed once at start-up; cloning skips re-parsing (and IDNA) per request.
+    let mut url = base.clone();
     url.path_segments_mut()
         .map_err(|_| GatewayError::Internal)?
         .pop_if_empty()
