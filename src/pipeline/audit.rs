@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::error::GatewayError;
 use crate::state::AppState;
-use crate::store::{AuditRecord, FindingSummary, Usage, Verdict as LogVerdict};
+use crate::store::{AuditRecord, FindingSummary, Verdict as LogVerdict};
 
 use super::{Exchange, Verdict};
 
@@ -66,11 +66,7 @@ fn to_record(state: &AppState, ex: &Exchange) -> AuditRecord {
         upstream_status: ex.upstream_status,
         latency_ms: ex.received.elapsed().as_secs_f64() * 1e3,
         upstream_ms: ex.upstream_elapsed.map(|d| d.as_secs_f64() * 1e3),
-        usage: ex.answer.usage.map(|u| Usage {
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
-            total_tokens: u.total_tokens,
-        }),
+        usage: ex.answer.usage,
         verdict,
         findings: ex
             .findings
@@ -79,10 +75,7 @@ fn to_record(state: &AppState, ex: &Exchange) -> AuditRecord {
                 kind: f.kind.clone(),
                 count: f.count,
                 action: f.action.as_str().to_owned(),
-                direction: match f.direction {
-                    crate::scan::Direction::Request => "request".to_owned(),
-                    crate::scan::Direction::Response => "response".to_owned(),
-                },
+                direction: f.direction.as_str().to_owned(),
             })
             .collect(),
         prompt: ex.prompt.clone().filter(|_| audit.store_prompts),

@@ -40,10 +40,7 @@ pub fn record(m: &Metrics, ex: &Exchange) {
             .collect();
         if !counts.is_empty() {
             FindingsDetected {
-                direction: match dir {
-                    Direction::Request => "request",
-                    Direction::Response => "response",
-                },
+                direction: dir.as_str(),
                 findings: &counts,
             }
             .emit(m);

@@ -126,16 +126,8 @@ pub fn request_stream_usage(req: &mut ParsedRequest) -> bool {
     true
 }
 
-/// Token counts reported by the provider.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Usage {
-    /// Input tokens.
-    pub prompt_tokens: u64,
-    /// Output tokens.
-    pub completion_tokens: u64,
-    /// Sum as reported.
-    pub total_tokens: u64,
-}
+/// Token counts reported by the provider: the audit record's own type.
+pub use crate::store::Usage;
 
 impl Usage {
     /// Reads chat/completions (`prompt_tokens`) or Responses (`input_tokens`) usage.

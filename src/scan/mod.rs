@@ -74,6 +74,16 @@ pub enum Direction {
     Response,
 }
 
+impl Direction {
+    /// The lowercase name used in logs, metrics and policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Request => "request",
+            Direction::Response => "response",
+        }
+    }
+}
+
 /// Coarse categories that policies can address at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
