@@ -21,6 +21,69 @@ pub struct FindingCount {
     pub count: u32,
 }
 
+/// Why a use plan (利用計画書) refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanRefusal {
+    /// Today is outside the plan's period.
+    OutOfPeriod {
+        /// Plan id.
+        plan: String,
+        /// First day (YYYY-MM-DD).
+        start: String,
+        /// Last day (YYYY-MM-DD).
+        end: String,
+    },
+    /// The caller's user and department are outside the plan's scope.
+    OutOfScope {
+        /// Plan id.
+        plan: String,
+    },
+    /// The model is not among the plan's models.
+    ModelNotInPlan {
+        /// Plan id.
+        plan: String,
+        /// The model asked for.
+        model: String,
+    },
+    /// The text carries a confidentiality marking above the plan's class.
+    ClassAbovePlan {
+        /// Plan id.
+        plan: String,
+        /// Class of the highest marking found.
+        found: u8,
+        /// The plan's class.
+        allowed: u8,
+    },
+}
+
+impl PlanRefusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::OutOfPeriod { .. } => "plan_out_of_period",
+            Self::OutOfScope { .. } => "plan_out_of_scope",
+            Self::ModelNotInPlan { .. } => "plan_model_not_allowed",
+            Self::ClassAbovePlan { .. } => "classification_above_plan",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::OutOfPeriod { plan, start, end } => format!(
+                "利用計画「{plan}」の利用期間（{start}〜{end}）外のため利用できません。 / Use plan '{plan}' is outside its period ({start} to {end})."
+            ),
+            Self::OutOfScope { plan } => format!(
+                "利用計画「{plan}」の利用者範囲に含まれていないため利用できません。情報政策担当に確認してください。 / You are not within the users of use plan '{plan}'; ask your administrator."
+            ),
+            Self::ModelNotInPlan { plan, model } => format!(
+                "モデル「{model}」は利用計画「{plan}」で認められていません。 / Model '{model}' is not allowed by use plan '{plan}'."
+            ),
+            Self::ClassAbovePlan { plan, found, allowed } => format!(
+                "送信内容に機密性{found}の表示があります。利用計画「{plan}」で扱えるのは機密性{allowed}までのため、送信を停止しました。 / The request carries a class-{found} confidentiality marking; use plan '{plan}' allows up to class {allowed}, so it was not forwarded."
+            ),
+        }
+    }
+}
+
 /// Everything that can go wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -50,6 +113,9 @@ pub enum GatewayError {
     /// The policy blocks what the request contains.
     #[error("policy violation")]
     PolicyViolation(Vec<FindingCount>),
+    /// The caller's use plan refuses the request (403).
+    #[error("use plan violation")]
+    PlanViolation(PlanRefusal),
     /// A public-use key (Q16) has not recorded consent to the trial terms.
     #[error("consent required")]
     ConsentRequired,
@@ -96,9 +162,10 @@ impl GatewayError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MissingKey | Self::InvalidKey => StatusCode::UNAUTHORIZED,
-            Self::ModelNotAllowed(_) | Self::AdminOnly | Self::ConsentRequired => {
-                StatusCode::FORBIDDEN
-            }
+            Self::ModelNotAllowed(_)
+            | Self::AdminOnly
+            | Self::ConsentRequired
+            | Self::PlanViolation(_) => StatusCode::FORBIDDEN,
             Self::MalformedJson(_) | Self::InvalidField { .. } | Self::PolicyViolation(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -125,6 +192,7 @@ impl GatewayError {
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidField { .. } => "invalid_field",
             Self::PolicyViolation(_) => "policy_violation",
+            Self::PlanViolation(_) => "plan_violation",
             Self::AuditUnavailable => "audit_unavailable",
             Self::ConsentRequired => "consent_required",
             Self::UnknownModel(_) => "unknown_model",
@@ -154,6 +222,7 @@ impl GatewayError {
             }
             Self::Unavailable | Self::Internal | Self::AuditUnavailable => "server_error",
             Self::PolicyViolation(_) => "policy_violation",
+            Self::PlanViolation(_) => "plan_violation",
             _ => "invalid_request_error",
         }
     }
@@ -166,6 +235,7 @@ impl GatewayError {
             Self::ModelNotAllowed(_) => "model_not_allowed",
             Self::UnknownModel(_) => "model_not_found",
             Self::PolicyViolation(_) => "sensitive_data_detected",
+            Self::PlanViolation(r) => r.code(),
             other => other.kind(),
         }
     }
@@ -173,7 +243,9 @@ impl GatewayError {
     /// OpenAI's `param` field.
     fn param(&self) -> Option<&'static str> {
         match self {
-            Self::ModelNotAllowed(_) | Self::UnknownModel(_) => Some("model"),
+            Self::ModelNotAllowed(_)
+            | Self::UnknownModel(_)
+            | Self::PlanViolation(PlanRefusal::ModelNotInPlan { .. }) => Some("model"),
             Self::InvalidField { field, .. } => Some(field),
             _ => None,
         }
@@ -200,6 +272,7 @@ impl GatewayError {
             Self::Unavailable => "ただいま利用できません。しばらくしてから再度お試しください。 / Service temporarily unavailable.".into(),
             Self::Internal => "内部エラーが発生しました。 / Internal error.".into(),
             Self::ConsentRequired => "このサービスは検証段階（試行）です。回答は生成AIによるもので、誤りを含む可能性があります。利用条件に同意のうえご利用ください（POST /v1/consent に {\"accept\": true} を送信すると同意が記録されます）。 / This service is a trial: answers are AI generated and may be wrong. Record your consent first by sending POST /v1/consent with {\"accept\": true}.".into(),
+            Self::PlanViolation(r) => r.message(),
             Self::AuditUnavailable => "監査ログを記録できないため、安全のためリクエストを停止しました。管理者に連絡してください。 / The audit log cannot be written, so the request was not forwarded (fail closed). Contact your administrator.".into(),
             Self::PolicyViolation(found) => {
                 let ja: Vec<String> = found.iter().map(|f| format!("{}（{}件）", f.label, f.count)).collect();

@@ -88,7 +88,8 @@ impl AppState {
         let store_cfg = StoreConfig {
             durability: settings.audit.durability,
             queue_capacity: settings.audit.queue_capacity,
-            retention_days: settings.audit.retention_days,
+            retention_days: settings.effective_retention_days(),
+            stats_utc_offset: settings.utc_offset,
             ..StoreConfig::default()
         };
         let (store, writer) =
@@ -102,7 +103,7 @@ impl AppState {
         let audit_task = tokio::spawn(writer.run(async {
             let _ = stop_rx.await;
         }));
-        if settings.audit.retention_days.is_some() {
+        if settings.effective_retention_days().is_some() {
             // Ends with the process; a purge in progress is atomic per batch.
             tokio::spawn(crate::store::run_retention(
                 store.clone(),
@@ -171,7 +172,7 @@ pub fn load_policies(settings: &Settings) -> Result<PolicySet, PolicyError> {
     PolicySet::load_dir(&settings.policy_dir)
 }
 
-/// Every policy a key or the default names must exist.
+/// Every policy a key, a plan or the default names must exist.
 pub fn check_policy_names(settings: &Settings, set: &PolicySet) -> Result<(), String> {
     let missing = |name: &str| set.get(name).is_none();
     if missing(&settings.default_policy) {
@@ -180,6 +181,15 @@ pub fn check_policy_names(settings: &Settings, set: &PolicySet) -> Result<(), St
             settings.default_policy,
             settings.policy_dir.display()
         ));
+    }
+    for (i, p) in settings.plans.iter().enumerate() {
+        if missing(&p.policy) {
+            return Err(format!(
+                "plans[{i}].policy: no policy named '{}' in {}",
+                p.policy,
+                settings.policy_dir.display()
+            ));
+        }
     }
     for (i, k) in settings.keys.iter().enumerate() {
         if missing(&k.policy) {

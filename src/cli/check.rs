@@ -110,5 +110,37 @@ pub fn summary(s: &Settings) -> String {
         out.push_str(&format!("  - {d}: {n}\n"));
     }
     out.push_str(&format!("admin tokens: {}\n", s.admin_tokens.len()));
+    out.push_str(&format!("use plans: {}\n", s.plans.len()));
+    let today = s.today();
+    for (i, p) in s.plans.iter().enumerate() {
+        let keys = s.keys.iter().filter(|k| k.plan == Some(i)).count();
+        let state = if today < p.start {
+            "not started"
+        } else if today > p.end {
+            "ended"
+        } else {
+            "in period"
+        };
+        out.push_str(&format!(
+            "  - {} {} ({}, category {}) class {} {}..{} ({state}) policy={} public={} keys={keys}\n",
+            p.id,
+            p.colour.label_ja(),
+            p.domain.as_str(),
+            p.category,
+            p.class,
+            p.start,
+            p.end,
+            p.policy,
+            p.public,
+        ));
+        for k in s.keys.iter().filter(|k| k.plan == Some(i)) {
+            if !p.in_scope(&k.user, &k.department) {
+                out.push_str(&format!(
+                    "    warning: key of {} ({}) is outside the plan's users and departments; its requests will be refused\n",
+                    k.user, k.department
+                ));
+            }
+        }
+    }
     out
 }

@@ -2,10 +2,12 @@
 //! the TOML exactly (unknown keys are errors), [`settings`] validates it into
 //! the types the server uses. A bad config fails at boot, never at a request.
 
+pub mod plans;
 pub mod raw;
 pub mod secret;
 pub mod settings;
 
+pub use plans::{Colour, Domain, Plan};
 pub use secret::Secret;
 pub use settings::{
     AdminRole, AdminToken, AuditSettings, ConfigError, Limits, MockSettings, ModelRoute,

@@ -30,6 +30,88 @@ pub struct RawConfig {
     pub notice: RawNotice,
     #[serde(default)]
     pub audit: RawAudit,
+    #[serde(default)]
+    pub governance: RawGovernance,
+    #[serde(default)]
+    pub plans: Vec<RawPlan>,
+}
+
+/// `[governance]`: how use plans apply to the whole deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGovernance {
+    /// Offset plan periods and report days are read at (default JST, "+09:00").
+    #[serde(default = "default_utc_offset")]
+    pub utc_offset: String,
+    /// Every staff key must belong to a use plan.
+    #[serde(default)]
+    pub require_plan: bool,
+}
+
+impl Default for RawGovernance {
+    fn default() -> Self {
+        Self {
+            utc_offset: default_utc_offset(),
+            require_plan: false,
+        }
+    }
+}
+
+fn default_utc_offset() -> String {
+    "+09:00".to_owned()
+}
+
+/// A calendar date: a TOML date (`2026-04-01`) or a string (`"2026-04-01"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawDate {
+    /// A TOML date literal.
+    Toml(toml::value::Datetime),
+    /// A quoted date.
+    Text(String),
+}
+
+impl RawDate {
+    /// The date as `YYYY-MM-DD` text (a TOML date with a time keeps it, and is refused later).
+    pub fn text(&self) -> String {
+        match self {
+            RawDate::Toml(d) => d.to_string(),
+            RawDate::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// `[[plans]]`: a use plan (利用計画書).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub id: String,
+    /// Service name (業務・サービス名).
+    pub service: String,
+    /// Name of a `[[providers]]` entry.
+    pub provider: String,
+    /// Purpose (業務内容).
+    pub purpose: String,
+    /// Highest confidentiality class handled: 1 or 2 (3 is refused).
+    pub confidentiality_class: u8,
+    pub start: RawDate,
+    pub end: RawDate,
+    #[serde(default)]
+    pub departments: Vec<String>,
+    #[serde(default)]
+    pub users: Vec<String>,
+    pub approver: String,
+    /// `citizen_service`, `citizen_service_related` or `internal`.
+    pub domain: String,
+    /// 1..=5.
+    pub category: u8,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub models: Vec<String>,
+    pub policy: Option<String>,
+    pub notice: Option<String>,
+    pub retention_days: Option<u32>,
 }
 
 /// `[audit]`: the tamper-evident audit log.
@@ -279,8 +361,9 @@ pub struct RawKey {
     /// Notice position for this key (`suffix`, `prefix`, `none`); default from `[notice]`.
     pub notice: Option<String>,
     /// Public use (Q16): consent required, trial-stage notice added.
-    #[serde(default)]
-    pub public: bool,
+    pub public: Option<bool>,
+    /// The use plan this key belongs to; its settings take over from the key's.
+    pub plan: Option<String>,
 }
 
 /// `[[admin_tokens]]`: an auditor or admin token (hash only).

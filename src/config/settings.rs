@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::raw::{RawConfig, RawProvider};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::plans::{Colour, Domain, Plan};
+use super::raw::{RawConfig, RawPlan, RawProvider};
 use super::Secret;
 
 /// A config problem: which file, which key, what is wrong.
@@ -114,6 +117,8 @@ pub struct StaffKey {
     pub notice: NoticePosition,
     /// Public use (Q16): consent required, trial-stage notice added.
     pub public: bool,
+    /// Index into [`Settings::plans`] of the use plan the key belongs to.
+    pub plan: Option<usize>,
 }
 
 /// Where the visible "AI generated" notice goes in text output.
@@ -128,6 +133,15 @@ pub enum NoticePosition {
 }
 
 impl NoticePosition {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Suffix => "suffix",
+            Self::Prefix => "prefix",
+            Self::None => "none",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "suffix" => Some(Self::Suffix),
@@ -248,6 +262,12 @@ pub struct Settings {
     pub notice: NoticeSettings,
     /// The audit log.
     pub audit: AuditSettings,
+    /// Use plans (利用計画書).
+    pub plans: Vec<Plan>,
+    /// Offset plan periods and report days are read at.
+    pub utc_offset: UtcOffset,
+    /// Every staff key must belong to a plan.
+    pub require_plan: bool,
 }
 
 /// Audit log settings.
@@ -298,6 +318,33 @@ impl Settings {
     /// The route for a model or deployment name.
     pub fn model(&self, name: &str) -> Option<&ModelRoute> {
         self.models.iter().find(|m| m.name == name)
+    }
+
+    /// The use plan with this id.
+    pub fn plan(&self, id: &str) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.id == id)
+    }
+
+    /// The use plan a key belongs to.
+    pub fn plan_of(&self, key: &StaffKey) -> Option<&Plan> {
+        key.plan.and_then(|i| self.plans.get(i))
+    }
+
+    /// Retention the store applies: the longest of the global and the plans'
+    /// retentions, since records are purged oldest first across all plans.
+    pub fn effective_retention_days(&self) -> Option<u32> {
+        let global = self.audit.retention_days?;
+        Some(
+            self.plans
+                .iter()
+                .filter_map(|p| p.retention_days)
+                .fold(global, u32::max),
+        )
+    }
+
+    /// Today's date at the governance offset.
+    pub fn today(&self) -> Date {
+        OffsetDateTime::now_utc().to_offset(self.utc_offset).date()
     }
 }
 
@@ -431,6 +478,34 @@ impl Validator<'_> {
             public_text,
         };
 
+        let utc_offset = parse_offset(&raw.governance.utc_offset).ok_or_else(|| {
+            self.err(
+                "governance.utc_offset",
+                format!(
+                    "'{}' is not an offset like \"+09:00\"",
+                    raw.governance.utc_offset
+                ),
+            )
+        })?;
+        let mut plans: Vec<Plan> = Vec::with_capacity(raw.plans.len());
+        for (i, p) in raw.plans.iter().enumerate() {
+            let plan = self.plan(
+                i,
+                p,
+                &providers,
+                &models,
+                default_position,
+                &raw.policies.default,
+            )?;
+            if plans.iter().any(|q| q.id == plan.id) {
+                return Err(self.err(
+                    format!("plans[{i}].id"),
+                    format!("duplicate plan id '{}'", plan.id),
+                ));
+            }
+            plans.push(plan);
+        }
+
         let mut keys = Vec::with_capacity(raw.keys.len());
         let mut hashes = HashSet::new();
         for (i, k) in raw.keys.iter().enumerate() {
@@ -461,26 +536,77 @@ impl Validator<'_> {
                     ));
                 }
             }
-            keys.push(StaffKey {
-                user: k.user.clone(),
-                department: k.department.clone(),
-                hash,
-                models: k.models.clone(),
-                policy: k
-                    .policy
-                    .clone()
-                    .unwrap_or_else(|| raw.policies.default.clone()),
-                notice: match &k.notice {
-                    None => default_position,
-                    Some(p) => NoticePosition::parse(p).ok_or_else(|| {
-                        self.err(
-                            format!("{key}.notice"),
-                            format!("'{p}' is not suffix, prefix or none"),
-                        )
-                    })?,
+            let plan_index = match &k.plan {
+                None if raw.governance.require_plan => {
+                    return Err(self.err(
+                        format!("{key}.plan"),
+                        "governance.require_plan is set: every key must name its use plan",
+                    ))
+                }
+                None => None,
+                Some(id) => Some(plans.iter().position(|p| &p.id == id).ok_or_else(|| {
+                    self.err(format!("{key}.plan"), format!("no plan with id '{id}'"))
+                })?),
+            };
+            let staff_key = match plan_index.and_then(|pi| plans.get(pi).map(|p| (pi, p))) {
+                Some((pi, plan)) => {
+                    // The plan's settings take over; a key may only narrow its models.
+                    for (field, set) in [
+                        ("policy", k.policy.is_some()),
+                        ("notice", k.notice.is_some()),
+                        ("public", k.public.is_some()),
+                    ] {
+                        if set {
+                            return Err(self.err(
+                                format!("{key}.{field}"),
+                                format!(
+                                    "set by plan '{}'; remove it from the key (the plan's setting applies)",
+                                    plan.id
+                                ),
+                            ));
+                        }
+                    }
+                    for (j, m) in k.models.iter().enumerate() {
+                        if !plan.models.contains(m) {
+                            return Err(self.err(
+                                format!("{key}.models[{j}]"),
+                                format!("'{m}' is not among the models of plan '{}'", plan.id),
+                            ));
+                        }
+                    }
+                    StaffKey {
+                        user: k.user.clone(),
+                        department: k.department.clone(),
+                        hash,
+                        models: if k.models.is_empty() {
+                            plan.models.clone()
+                        } else {
+                            k.models.clone()
+                        },
+                        policy: plan.policy.clone(),
+                        notice: plan.notice,
+                        public: plan.public,
+                        plan: Some(pi),
+                    }
+                }
+                None => StaffKey {
+                    user: k.user.clone(),
+                    department: k.department.clone(),
+                    hash,
+                    models: k.models.clone(),
+                    policy: k
+                        .policy
+                        .clone()
+                        .unwrap_or_else(|| raw.policies.default.clone()),
+                    notice: match &k.notice {
+                        None => default_position,
+                        Some(p) => self.notice_position(&format!("{key}.notice"), p)?,
+                    },
+                    public: k.public.unwrap_or(false),
+                    plan: None,
                 },
-                public: k.public,
-            });
+            };
+            keys.push(staff_key);
         }
 
         let mut admin_tokens = Vec::with_capacity(raw.admin_tokens.len());
@@ -545,6 +671,196 @@ impl Validator<'_> {
             admin_tokens,
             notice,
             audit: self.audit(&raw.audit)?,
+            plans,
+            utc_offset,
+            require_plan: raw.governance.require_plan,
+        })
+    }
+
+    fn notice_position(&self, key: &str, p: &str) -> Result<NoticePosition, ConfigError> {
+        NoticePosition::parse(p)
+            .ok_or_else(|| self.err(key, format!("'{p}' is not suffix, prefix or none")))
+    }
+
+    fn date(&self, key: &str, d: &super::raw::RawDate) -> Result<Date, ConfigError> {
+        let text = d.text();
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        Date::parse(&text, &fmt)
+            .map_err(|_| self.err(key, format!("'{text}' is not a date like 2026-04-01")))
+    }
+
+    /// Validates one plan, refusing at load what may not run (赤, class 3,
+    /// class 2 on a provider without a contract).
+    fn plan(
+        &self,
+        i: usize,
+        p: &RawPlan,
+        providers: &[ProviderSettings],
+        models: &[ModelRoute],
+        default_position: NoticePosition,
+        default_policy: &str,
+    ) -> Result<Plan, ConfigError> {
+        let key = format!("plans[{i}]");
+        let id_ok = !p.id.is_empty()
+            && p.id.len() <= 64
+            && p.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !id_ok {
+            return Err(self.err(
+                format!("{key}.id"),
+                "must be 1-64 characters of a-z, A-Z, 0-9, '-' and '_' (reports and URLs use it)",
+            ));
+        }
+        for (field, v) in [
+            ("service", &p.service),
+            ("purpose", &p.purpose),
+            ("approver", &p.approver),
+        ] {
+            if v.trim().is_empty() {
+                return Err(self.err(
+                    format!("{key}.{field}"),
+                    "must not be empty (a field of the usage plan)",
+                ));
+            }
+        }
+        let domain = Domain::parse(&p.domain).ok_or_else(|| {
+            self.err(
+                format!("{key}.domain"),
+                format!(
+                    "'{}' is not citizen_service, citizen_service_related or internal",
+                    p.domain
+                ),
+            )
+        })?;
+        if !(1..=5).contains(&p.category) {
+            return Err(self.err(format!("{key}.category"), "must be 1 to 5"));
+        }
+        let colour = Colour::of(domain, p.category);
+        if colour == Colour::Red {
+            return Err(self.err(
+                format!("{key}.category"),
+                format!(
+                    "plan '{}' is 赤 (red: category {} {} in domain {}): 自律的な判断・実行に生成AIを使う計画は現時点では認められません / autonomous decision or execution by AI is not allowed yet",
+                    p.id,
+                    p.category,
+                    super::plans::CATEGORIES[usize::from(p.category - 1)].0,
+                    domain.as_str()
+                ),
+            ));
+        }
+        match p.confidentiality_class {
+            1 | 2 => {}
+            3 => {
+                return Err(self.err(
+                    format!("{key}.confidentiality_class"),
+                    format!(
+                        "plan '{}' declares class 3: 機密性3情報は生成AIで扱えません / information of confidentiality class 3 may never be used with generative AI",
+                        p.id
+                    ),
+                ))
+            }
+            other => {
+                return Err(self.err(
+                    format!("{key}.confidentiality_class"),
+                    format!("{other} is not a confidentiality class (1, 2 or 3)"),
+                ))
+            }
+        }
+        let Some(provider) = providers.iter().find(|q| q.name == p.provider) else {
+            return Err(self.err(
+                format!("{key}.provider"),
+                format!("no provider named '{}'", p.provider),
+            ));
+        };
+        let provider_index = providers.iter().position(|q| q.name == p.provider);
+        if p.confidentiality_class == 2 && !provider.contracted {
+            return Err(self.err(
+                format!("{key}.provider"),
+                format!(
+                    "plan '{}' handles class 2 but provider '{}' is not marked contracted = true: 機密性2情報は契約に基づくサービスでのみ扱えます / class-2 information may only go to a provider under contract",
+                    p.id, p.provider
+                ),
+            ));
+        }
+        let plan_models: Vec<String> = if p.models.is_empty() {
+            models
+                .iter()
+                .filter(|m| Some(m.provider) == provider_index)
+                .map(|m| m.name.clone())
+                .collect()
+        } else {
+            for (j, m) in p.models.iter().enumerate() {
+                let Some(route) = models.iter().find(|r| &r.name == m) else {
+                    return Err(self.err(
+                        format!("{key}.models[{j}]"),
+                        format!("no model named '{m}'"),
+                    ));
+                };
+                if Some(route.provider) != provider_index {
+                    return Err(self.err(
+                        format!("{key}.models[{j}]"),
+                        format!(
+                            "model '{m}' goes to provider '{}', not to the plan's provider '{}'",
+                            providers
+                                .get(route.provider)
+                                .map(|q| q.name.as_str())
+                                .unwrap_or("?"),
+                            p.provider
+                        ),
+                    ));
+                }
+            }
+            p.models.clone()
+        };
+        if plan_models.is_empty() {
+            return Err(self.err(
+                format!("{key}.models"),
+                format!("no model goes to provider '{}'", p.provider),
+            ));
+        }
+        let start = self.date(&format!("{key}.start"), &p.start)?;
+        let end = self.date(&format!("{key}.end"), &p.end)?;
+        if end < start {
+            return Err(self.err(format!("{key}.end"), "the period ends before it starts"));
+        }
+        if p.users.is_empty() && p.departments.is_empty() {
+            return Err(self.err(
+                format!("{key}.users"),
+                "name the users and/or departments the plan is for (Q13: limited users)",
+            ));
+        }
+        if p.retention_days == Some(0) {
+            return Err(self.err(format!("{key}.retention_days"), "must be at least 1"));
+        }
+        let (policy, policy_named) = match &p.policy {
+            Some(name) => (name.clone(), true),
+            None if colour == Colour::Yellow => ("strict".to_owned(), false),
+            None => (default_policy.to_owned(), false),
+        };
+        Ok(Plan {
+            id: p.id.clone(),
+            service: p.service.clone(),
+            provider: p.provider.clone(),
+            purpose: p.purpose.clone(),
+            class: p.confidentiality_class,
+            start,
+            end,
+            departments: p.departments.clone(),
+            users: p.users.clone(),
+            approver: p.approver.clone(),
+            domain,
+            category: p.category,
+            colour,
+            public: p.public,
+            models: plan_models,
+            policy,
+            policy_named,
+            notice: match &p.notice {
+                None => default_position,
+                Some(n) => self.notice_position(&format!("{key}.notice"), n)?,
+            },
+            retention_days: p.retention_days,
         })
     }
 
@@ -651,6 +967,15 @@ impl Validator<'_> {
             },
         })
     }
+}
+
+/// Parses `+09:00` / `-05:30` / `Z` into an offset.
+fn parse_offset(s: &str) -> Option<UtcOffset> {
+    if s == "Z" || s == "+00:00" {
+        return Some(UtcOffset::UTC);
+    }
+    let fmt = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+    UtcOffset::parse(s, &fmt).ok()
 }
 
 /// Parses `sha256:<64 hex>` (or bare hex) into a digest.

@@ -59,7 +59,7 @@ fn to_record(state: &AppState, ex: &Exchange) -> AuditRecord {
         time: received_at,
         user: ex.user.clone().unwrap_or_default(),
         department: ex.department.clone().unwrap_or_default(),
-        plan: None,
+        plan: ex.plan.clone(),
         route: ex.route.to_owned(),
         model: ex.model.clone().unwrap_or_default(),
         provider: ex.provider.clone().unwrap_or_default(),

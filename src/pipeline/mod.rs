@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::HeaderMap;
 
-use crate::error::GatewayError;
+use crate::error::{GatewayError, PlanRefusal};
 use crate::providers::Operation;
 use crate::state::AppState;
 use parse::RouteStyle;
@@ -128,6 +128,8 @@ pub struct Exchange {
     pub prompt: Option<String>,
     /// Policy the exchange was scanned with.
     pub policy: Option<String>,
+    /// Use plan of the caller's key.
+    pub plan: Option<String>,
 }
 
 impl Exchange {
@@ -161,6 +163,7 @@ impl Exchange {
             findings: Vec::new(),
             prompt: None,
             policy: None,
+            plan: None,
         }
     }
 
@@ -171,6 +174,9 @@ impl Exchange {
             GatewayError::MissingKey
             | GatewayError::InvalidKey
             | GatewayError::ModelNotAllowed(_) => {
+                self.auth_failure = Some(err.kind());
+            }
+            GatewayError::PlanViolation(r) if !matches!(r, PlanRefusal::ClassAbovePlan { .. }) => {
                 self.auth_failure = Some(err.kind());
             }
             GatewayError::UpstreamConnect | GatewayError::UpstreamProtocol => {
@@ -243,6 +249,9 @@ async fn run(
     let caller = state.keys.staff(headers)?;
     ex.user = Some(caller.user().to_owned());
     ex.department = Some(caller.department().to_owned());
+    // 2a. the use plan's period and scope (before reading the body)
+    ex.plan = settings.plan_of(&caller.key).map(|p| p.id.clone());
+    let admission = plan::admit(settings, &caller)?;
     // Q16: public use needs recorded consent before the first answer.
     if caller.key.public {
         match state.store.has_consent(&consent_subject(&caller)) {
@@ -265,8 +274,8 @@ async fn run(
     let mut req = parse::parse(op, &style, raw)?;
     ex.model = Some(req.model.clone());
     ex.stream = req.stream;
-    // 2. resolve the use plan
-    let plan = plan::resolve(settings, &caller, &req.model)?;
+    // 2b. resolve the use plan for this model
+    let plan = plan::resolve(settings, admission, &caller, &req.model)?;
     let provider = state
         .providers
         .get(plan.route.provider)
@@ -281,12 +290,15 @@ async fn run(
     ex.scanned = true;
     ex.policy = Some(policy.name().to_owned());
     audit::ensure_writable(state)?;
-    let (scanned, blocked) = scan::scan_request(&policy, &mut req);
+    let (scanned, blocked) = scan::scan_request(&policy, &mut req, plan.ceiling());
     ex.verdict = scanned.verdict;
     ex.findings = scanned.findings.clone();
     ex.prompt = Some(scanned.prompt.clone());
     if let Some(err) = blocked {
-        ex.blocked_reason = Some("sensitive_data");
+        ex.blocked_reason = Some(match err {
+            GatewayError::PlanViolation(_) => "classification_above_plan",
+            _ => "sensitive_data",
+        });
         return Err(err);
     }
     let warning = warning_header(&scanned.warned);

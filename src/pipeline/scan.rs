@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::{FindingCount, GatewayError};
+use crate::config::plans::marker_class;
+use crate::error::{FindingCount, GatewayError, PlanRefusal};
 use crate::providers::Operation;
 use crate::scan::{Action, Direction, Finding, MaskMap, Policy};
 
@@ -92,6 +93,18 @@ impl Tally {
     }
 }
 
+/// The detector whose findings carry a confidentiality class.
+const CONFIDENTIAL_MARKER: &str = "confidential_marker";
+
+/// The highest confidentiality class a use plan may handle (issue 7).
+#[derive(Debug, Clone, Copy)]
+pub struct ClassCeiling<'a> {
+    /// Plan id, for the refusal message.
+    pub plan: &'a str,
+    /// Highest class allowed (1 or 2).
+    pub class: u8,
+}
+
 /// The scan phase's result.
 #[derive(Debug)]
 pub struct RequestScan {
@@ -116,16 +129,28 @@ pub struct RequestScan {
 pub fn scan_request(
     policy: &Policy,
     req: &mut ParsedRequest,
+    ceiling: Option<ClassCeiling<'_>>,
 ) -> (RequestScan, Option<GatewayError>) {
     let mut tally = Tally::default();
     let mut mask_map = policy.mask_map();
     let mut changed = false;
     let mut prompt = String::new();
+    let mut above_plan: Option<u8> = None;
     for_each_text(req.op, &mut req.json, &mut |text: &mut String| {
         let findings = policy.scan(text);
         let mut to_mask: Vec<Finding> = Vec::new();
         for f in findings {
-            let action = policy.finding_action(text, &f, Direction::Request);
+            let mut action = policy.finding_action(text, &f, Direction::Request);
+            if let Some(c) = ceiling {
+                // A marking above the plan's class blocks whatever the policy says.
+                if f.type_name() == CONFIDENTIAL_MARKER {
+                    let class = text.get(f.start..f.end).map_or(3, marker_class);
+                    if class > c.class {
+                        action = Action::Block;
+                        above_plan = above_plan.max(Some(class));
+                    }
+                }
+            }
             tally.add(f.type_name(), action);
             if matches!(action, Action::Mask | Action::Block) {
                 to_mask.push(f);
@@ -148,23 +173,33 @@ pub fn scan_request(
         Action::Warn => Verdict::Warned,
         Action::Allow => Verdict::Allowed,
     };
-    let error = (verdict == Verdict::Blocked).then(|| {
-        let mut by_type: BTreeMap<String, u32> = BTreeMap::new();
-        for s in tally.summaries(Direction::Request) {
-            if s.action == Action::Block {
-                *by_type.entry(s.kind).or_default() += s.count;
+    let plan_error = match (above_plan, ceiling) {
+        (Some(found), Some(c)) => Some(GatewayError::PlanViolation(PlanRefusal::ClassAbovePlan {
+            plan: c.plan.to_owned(),
+            found,
+            allowed: c.class,
+        })),
+        _ => None,
+    };
+    let error = plan_error.or_else(|| {
+        (verdict == Verdict::Blocked).then(|| {
+            let mut by_type: BTreeMap<String, u32> = BTreeMap::new();
+            for s in tally.summaries(Direction::Request) {
+                if s.action == Action::Block {
+                    *by_type.entry(s.kind).or_default() += s.count;
+                }
             }
-        }
-        GatewayError::PolicyViolation(
-            by_type
-                .into_iter()
-                .map(|(kind, count)| FindingCount {
-                    label: policy.placeholder_format().label(&kind).to_owned(),
-                    kind,
-                    count,
-                })
-                .collect(),
-        )
+            GatewayError::PolicyViolation(
+                by_type
+                    .into_iter()
+                    .map(|(kind, count)| FindingCount {
+                        label: policy.placeholder_format().label(&kind).to_owned(),
+                        kind,
+                        count,
+                    })
+                    .collect(),
+            )
+        })
     });
     let scan = RequestScan {
         verdict,
