@@ -25,6 +25,7 @@
 //! Store failures answer 503 `audit_unavailable` (fail closed) and are logged.
 
 mod api;
+pub mod console;
 mod staff;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub fn admin_routes() -> Router<Arc<AppState>> {
         .route("/admin/stats", get(api::stats))
         .route("/admin/verify", get(api::verify))
         .route("/admin/retention/purge", post(api::purge))
+        .merge(console::routes())
 }
 
 /// Maps a store failure to a client error (503, fail closed), logging the cause.
