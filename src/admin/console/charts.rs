@@ -31,7 +31,7 @@ pub fn stacked_bars(labels: &[String], series: &[Series<'_>], values: &[Vec<u64>
         .max(1);
     let n = labels.len().max(1) as f64;
     let slot = (W - left) / n;
-    let bar = (slot * 0.7).max(1.0);
+    let bar = (slot * 0.7).clamp(1.0, 48.0);
     let every = (labels.len() / 12).max(1);
     // (index, x, label, segments (y, height, class, tooltip)) computed up front.
     let mut bars = Vec::with_capacity(labels.len());
@@ -73,13 +73,15 @@ pub fn stacked_bars(labels: &[String], series: &[Series<'_>], values: &[Vec<u64>
 
 /// Horizontal bars, one per (label, value), longest scaled to the full width.
 pub fn hbars(items: &[(String, u64)], class: &str) -> Markup {
+    // Drawn half as wide as the other charts: these sit in half-width cards.
+    let w_total = W / 2.0;
     let row = 24.0;
-    let left = 220.0;
+    let left = 150.0;
     let h = row * items.len().max(1) as f64 + 8.0;
     let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let span = W - left - 80.0;
+    let span = w_total - left - 60.0;
     html! {
-        svg.chart viewBox=(format!("0 0 {W} {h}")) role="img" aria-label="bar chart" {
+        svg.chart viewBox=(format!("0 0 {w_total} {h}")) role="img" aria-label="bar chart" {
             @for (i, (label, v)) in items.iter().enumerate() {
                 @let y = 4.0 + row * i as f64;
                 @let w = (span * (*v as f64) / (max as f64)).max(if *v > 0 { 1.0 } else { 0.0 });
