@@ -235,6 +235,19 @@ async fn staff_keys_and_wrong_tokens_cannot_sign_in() {
     let p = b.sign_in("").await;
     assert_eq!(p.status, 401);
 
+    // Counted by reason (never with the token).
+    let m = client()
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(m.contains("mamori_auth_failures_total{reason=\"console_staff_key\"} 1"));
+    assert!(m.contains("mamori_auth_failures_total{reason=\"console_invalid_token\"} 2"));
+    assert!(!m.contains("mk-not-a-token"));
+
     // Without the sign-in form's token (cross-site post): refused.
     let mut fresh = Browser::new(&gw);
     let p = fresh

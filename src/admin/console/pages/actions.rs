@@ -110,7 +110,8 @@ pub async fn reload(
     };
     check_csrf(&viewer, &form)?;
     require_admin(&viewer, "policies.reload")?;
-    let result = state.reload_policies();
+    // The same path as SIGHUP: logged and counted in mamori_policy_reloads_total.
+    let result = crate::reload::reload_now(&state);
     let status = match &result {
         Ok(n) => {
             tracing::info!(token = %viewer.name, policies = n, "policies reloaded from the console");

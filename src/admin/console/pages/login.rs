@@ -16,6 +16,7 @@ use maud::html;
 use crate::admin::console::layout::{bare, bi};
 use crate::admin::console::session::{self, LOGIN_COOKIE, SESSION_COOKIE};
 use crate::admin::console::{check_csrf, ConsoleError, Ctx, Signed, HOME_PATH, LOGIN_PATH};
+use crate::metrics::events::AuthFailed;
 use crate::pipeline::auth::Identity;
 use crate::state::AppState;
 
@@ -104,6 +105,10 @@ pub async fn submit(
     }
     if ctx.console.sessions.locked_out(ctx.client) {
         tracing::warn!(client = ?ctx.client, "console sign-in refused: too many failures");
+        AuthFailed {
+            reason: "console_rate_limited",
+        }
+        .emit(&state.metrics);
         return render(&ctx, StatusCode::TOO_MANY_REQUESTS, Some(Problem::TooMany));
     }
     let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
@@ -139,11 +144,19 @@ pub async fn submit(
         Some(Identity::Staff(_)) => {
             ctx.console.sessions.note_failure(ctx.client);
             tracing::warn!(client = ?ctx.client, "console sign-in refused: staff key");
+            AuthFailed {
+                reason: "console_staff_key",
+            }
+            .emit(&state.metrics);
             render(&ctx, StatusCode::FORBIDDEN, Some(Problem::StaffKey))
         }
         None => {
             ctx.console.sessions.note_failure(ctx.client);
             tracing::warn!(client = ?ctx.client, "console sign-in refused: invalid token");
+            AuthFailed {
+                reason: "console_invalid_token",
+            }
+            .emit(&state.metrics);
             render(&ctx, StatusCode::UNAUTHORIZED, Some(Problem::Invalid))
         }
     }
