@@ -587,6 +587,8 @@ async fn a_disabled_console_is_not_served() {
     let mut b = Browser::new(&gw);
     assert_eq!(b.get("/admin/login").await.status, 404);
     assert_eq!(b.get("/admin/ui/logs").await.status, 404);
+    assert_eq!(b.get("/admin/").await.status, 404);
+    assert_eq!(b.get("/admin/ui/assets/console.css").await.status, 404);
     let r = client()
         .get(gw.url("/admin/logs"))
         .bearer_auth(AUDITOR)

@@ -186,12 +186,12 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// `/admin/`: to the log list (which sends strangers on to sign in).
-async fn home() -> Redirect {
+async fn home(_ctx: Ctx) -> Redirect {
     Redirect::to(HOME_PATH)
 }
 
 /// The embedded stylesheet and script.
-async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+async fn asset(_ctx: Ctx, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (ctype, body) = match file.as_str() {
         "console.css" => (
             "text/css; charset=utf-8",
