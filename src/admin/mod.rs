@@ -25,6 +25,7 @@
 //! Store failures answer 503 `audit_unavailable` (fail closed) and are logged.
 
 mod api;
+mod reports;
 mod staff;
 
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub fn admin_routes() -> Router<Arc<AppState>> {
         .route("/admin/stats", get(api::stats))
         .route("/admin/verify", get(api::verify))
         .route("/admin/retention/purge", post(api::purge))
+        .route("/admin/plans", get(reports::list_plans))
+        .route("/admin/reports/{plan}", get(reports::plan_report))
 }
 
 /// Maps a store failure to a client error (503, fail closed), logging the cause.
