@@ -562,3 +562,26 @@ async fn admin_reports_and_plans_api() {
         .unwrap();
     assert_eq!(anon.status(), 401);
 }
+
+#[test]
+fn plan_retention_is_a_minimum_the_store_honours() {
+    let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let load = |extra: &str| {
+        mamori::config::Settings::from_toml(
+            &config_for(addr, extra),
+            "<test>",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        )
+        .unwrap()
+    };
+    let long = plan_block("p", &[("retention_days", "730")]);
+    let s = load(&format!("[audit]\nretention_days = 365\n{long}"));
+    assert_eq!(s.effective_retention_days(), Some(730));
+    let short = plan_block("p", &[("retention_days", "30")]);
+    let s = load(&format!("[audit]\nretention_days = 365\n{short}"));
+    assert_eq!(s.effective_retention_days(), Some(365));
+    // Without a global retention nothing is purged, which keeps every plan's minimum.
+    assert_eq!(load(&long).effective_retention_days(), None);
+    let e = load_error(&plan_block("p", &[("retention_days", "0")]));
+    assert_eq!(e.key, "plans[0].retention_days");
+}
