@@ -585,3 +585,43 @@ fn plan_retention_is_a_minimum_the_store_honours() {
     let e = load_error(&plan_block("p", &[("retention_days", "0")]));
     assert_eq!(e.key, "plans[0].retention_days");
 }
+
+#[tokio::test]
+async fn consent_to_an_older_trial_text_must_be_given_again() {
+    let public = [("public", "true"), ("domain", "\"citizen_service\"")];
+    let (gw, _up) = with_plan(&public, "").await;
+    gw.state
+        .store
+        .record_consent(
+            "user:pat",
+            mamori::store::Consent {
+                time: time::OffsetDateTime::now_utc(),
+                text_version: "sha256:0000000000000000".into(),
+            },
+        )
+        .unwrap();
+    let (status, body) = post(&gw, KEY, chat_body("m-mock", "質問", false)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "consent_required");
+    let status: Value = client()
+        .get(gw.url("/v1/consent"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["consented"], false, "{status}");
+    let resp = client()
+        .post(gw.url("/v1/consent"))
+        .bearer_auth(KEY)
+        .json(&json!({"accept": true}))
+        .send()
+        .await
+        .unwrap();
+    let given: Value = resp.json().await.unwrap();
+    assert_eq!(given["consented"], true);
+    let (status, body) = post(&gw, KEY, chat_body("m-mock", "質問", false)).await;
+    assert_eq!(status, 200, "{body}");
+}
