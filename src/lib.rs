@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod providers;
 pub mod reload;
+pub mod report;
 pub mod scan;
 pub mod server;
 pub mod state;

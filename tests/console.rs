@@ -20,6 +20,32 @@ fn admin_block() -> String {
     )
 }
 
+/// A 青 use plan with one key (dave), for the 利用計画 pages.
+pub const PLAN_KEY: &str = "mk-plan-dave";
+
+fn plan_block() -> String {
+    format!(
+        r#"
+[[plans]]
+id = "p-test"
+service = "テスト業務 <b>支援</b>"
+provider = "mock"
+purpose = "議事要旨の下書き"
+confidentiality_class = 1
+start = 2026-01-01
+end = 2035-12-31
+departments = ["テスト課"]
+approver = "情報政策課長"
+domain = "internal"
+category = 1
+public = false
+models = ["m-mock"]
+
+{}"#,
+        key_block(PLAN_KEY, "dave", "plan = \"p-test\"")
+    )
+}
+
 /// A cookie-keeping client that does not follow redirects.
 struct Browser {
     base: String,
@@ -656,4 +682,55 @@ async fn over_tls_the_cookies_are_secure() {
     );
     let _ = tx.send(());
     task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn use_plans_list_report_and_download() {
+    let (gw, _up) = start_with(&plan_block()).await;
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(PLAN_KEY)
+        .json(&chat_body("m-mock", "議事要旨", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut b = Browser::new(&gw);
+    assert_eq!(b.get("/admin/ui/plans").await.location(), "/admin/login");
+    b.signed_in(AUDITOR).await;
+    let p = b.get("/admin/ui/plans").await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("p-test"));
+    assert!(p.body.contains("青 blue"));
+    assert!(
+        p.body.contains("テスト業務 &lt;b&gt;支援&lt;/b&gt;"),
+        "escaped"
+    );
+    assert!(p.body.contains("期間内"));
+    let p = b.get("/admin/ui/plans/p-test").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("利用実績"));
+    assert!(p.body.contains("/admin/ui/plans/p-test/report?format=md"));
+    let md = b.get("/admin/ui/plans/p-test/report?format=md").await;
+    assert_eq!(md.status, 200);
+    assert!(md.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/markdown"));
+    assert!(md.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("mamori-report-p-test.md"));
+    assert!(md.body.contains("p-test"));
+    let csv = b
+        .get("/admin/ui/plans/p-test/report?format=csv&from=2026-01-01")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("section,item,metric,value"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(b.get("/admin/ui/plans/nope").await.status, 404);
+    assert_eq!(b.get("/admin/ui/plans/p-test?from=bad").await.status, 400);
 }

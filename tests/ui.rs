@@ -74,7 +74,14 @@ async fn console_in_a_real_browser() {
     );
     let setup_time = started.elapsed();
 
-    let (gw, _up) = start().await;
+    let plan = format!(
+        "[[plans]]\nid = \"p-ui\"\nservice = \"庁内文書作成支援\"\nprovider = \"mock\"\n\
+         purpose = \"通知文の下書き\"\nconfidentiality_class = 1\nstart = 2026-01-01\n\
+         end = 2035-12-31\ndepartments = [\"テスト課\"]\napprover = \"情報政策課長\"\n\
+         domain = \"internal\"\ncategory = 1\npublic = false\nmodels = [\"m-mock\"]\n\n{}",
+        key_block("mk-plan-ui", "dave", "plan = \"p-ui\"")
+    );
+    let (gw, _up) = start_with(&plan).await;
     // Traffic: plain, masked, blocked, a <script> prompt, and bad feedback.
     let (s, plain) = ask(&gw, ALICE, "議事録の要約をお願いします").await;
     assert_eq!(s, 200);
@@ -85,6 +92,14 @@ async fn console_in_a_real_browser() {
     let xss = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2;alert(2)\"> [押してください](javascript:window.__xss=3)";
     let (s, xss_id) = ask(&gw, BOB, xss).await;
     assert_eq!(s, 200);
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth("mk-plan-ui")
+        .json(&chat_body("m-mock", "通知文の下書き", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     let resp = client()
         .post(gw.url("/v1/feedback"))
         .bearer_auth(ALICE)
@@ -126,7 +141,13 @@ async fn console_in_a_real_browser() {
         "browser scenario failed ({}):\nstdout:\n{out}\nstderr:\n{err}",
         run.status
     );
-    for name in ["03-logs", "05-detail-blocked", "07-stats", "08-audit"] {
+    for name in [
+        "03-logs",
+        "05-detail-blocked",
+        "07-stats",
+        "08-audit",
+        "10-plans",
+    ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "{name}.png");
     }
 }

@@ -26,6 +26,7 @@
 
 mod api;
 pub mod console;
+mod reports;
 mod staff;
 
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub fn admin_routes() -> Router<Arc<AppState>> {
         .route("/admin/stats", get(api::stats))
         .route("/admin/verify", get(api::verify))
         .route("/admin/retention/purge", post(api::purge))
+        .route("/admin/plans", get(reports::list_plans))
+        .route("/admin/reports/{plan}", get(reports::plan_report))
         .merge(console::routes())
 }
 

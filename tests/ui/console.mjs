@@ -141,6 +141,19 @@ try {
   check(recs.some((r) => r.id === blockedId && r.verdict === "blocked"), "JSONL has the blocked record");
   step(`exports downloaded (${csvDl.suggestedFilename()}, ${jsonlDl.suggestedFilename()})`);
 
+  // Use plans and a plan's report with its downloads.
+  await Promise.all([page.waitForURL(/\/admin\/ui\/plans$/), page.click('a.nav[href="/admin/ui/plans"]')]);
+  check((await page.textContent("table.logs")).includes("青"), "plan colour shown");
+  await shot("10-plans");
+  await Promise.all([page.waitForURL(/\/admin\/ui\/plans\/p-ui$/), page.click('a[href="/admin/ui/plans/p-ui"] >> nth=0')]);
+  check((await page.textContent("main")).includes("利用実績"), "plan report shown");
+  await shot("11-plan-report");
+  const [mdDl] = await Promise.all([page.waitForEvent("download"), page.click('a[href^="/admin/ui/plans/p-ui/report?format=md"]')]);
+  const mdPath = join(downloads, "report.md");
+  await mdDl.saveAs(mdPath);
+  check(readFileSync(mdPath, "utf8").includes("p-ui"), "Markdown report downloaded");
+  step("use plans and report");
+
   // An auditor cannot reach an admin action.
   check((await page.locator('a.nav[href="/admin/ui/admin"]').count()) === 0, "no admin entry for auditors");
   const resp = await page.goto(`${base}/admin/ui/admin`);

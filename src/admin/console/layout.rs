@@ -27,9 +27,6 @@ pub enum Nav {
     Admin,
 }
 
-/// Whether the 利用計画 page exists (it appears once `src/report/` is there).
-const HAS_PLANS: bool = false;
-
 /// A Japanese label with its English secondary text.
 pub fn bi(ja: &str, en: &str) -> Markup {
     html! { (ja) " " span.en { (en) } }
@@ -66,9 +63,7 @@ pub fn page(viewer: &Viewer, nav: Nav, title: (&str, &str), body: Markup) -> Htm
                             (item(Nav::Logs, "/admin/ui/logs", "ログ一覧", "Logs"))
                             (item(Nav::Stats, "/admin/ui/stats", "統計", "Statistics"))
                             (item(Nav::Audit, "/admin/ui/audit", "監査証跡", "Audit trail"))
-                            @if HAS_PLANS {
-                                (item(Nav::Plans, "/admin/ui/plans", "利用計画", "Use plans"))
-                            }
+                            (item(Nav::Plans, "/admin/ui/plans", "利用計画", "Use plans"))
                             @if viewer.is_admin() {
                                 (item(Nav::Admin, "/admin/ui/admin", "管理操作", "Admin actions"))
                             }

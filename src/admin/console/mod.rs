@@ -22,7 +22,8 @@
 //! # Routes
 //! `/admin` and `/admin/` redirect; `/admin/login`, `/admin/logout`;
 //! `/admin/ui/logs`, `/admin/ui/logs/{id}`, `/admin/ui/stats`,
-//! `/admin/ui/audit` (+ `/verify`), `/admin/ui/export`, `/admin/ui/admin`
+//! `/admin/ui/audit` (+ `/verify`), `/admin/ui/export`, `/admin/ui/plans`
+//! (+ `/{id}`, `/{id}/report`), `/admin/ui/admin`
 //! (+ `/purge`, `/reload`), `/admin/ui/assets/{file}`. None collides with the
 //! JSON API (`/admin/logs`, `/admin/stats`, …), whose bearer auth is unchanged.
 
@@ -156,6 +157,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/ui/audit", get(pages::audit::show))
         .route("/admin/ui/audit/verify", post(pages::audit::verify))
         .route("/admin/ui/export", get(pages::audit::export))
+        .route("/admin/ui/plans", get(pages::plans::list))
+        .route("/admin/ui/plans/{id}", get(pages::plans::show))
+        .route("/admin/ui/plans/{id}/report", get(pages::plans::download))
         .route("/admin/ui/admin", get(pages::actions::show))
         .route("/admin/ui/admin/purge", post(pages::actions::purge))
         .route("/admin/ui/admin/reload", post(pages::actions::reload))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod detail;
 pub mod login;
 pub mod logs;
+pub mod plans;
 pub mod stats;
 
 use std::collections::HashMap;
