@@ -247,12 +247,24 @@ async fn fill(dir: &Path, settings: &Settings) {
 }
 
 fn open(dir: &Path, settings: &Settings) -> AuditStore {
-    let cfg = StoreConfig {
-        create_if_missing: false,
-        stats_utc_offset: settings.utc_offset,
-        ..StoreConfig::default()
-    };
-    AuditStore::open(dir, cfg).unwrap().0
+    // sled's background flusher can hold the directory lock for a moment after
+    // `fill` dropped its handle; wait for it rather than fail (flaky otherwise).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let cfg = StoreConfig {
+            create_if_missing: false,
+            stats_utc_offset: settings.utc_offset,
+            ..StoreConfig::default()
+        };
+        match AuditStore::open(dir, cfg) {
+            Err(mamori::store::StoreError::Locked { .. })
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r.unwrap().0,
+        }
+    }
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-20 09:00 UTC);

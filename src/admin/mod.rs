@@ -25,6 +25,7 @@
 //! Store failures answer 503 `audit_unavailable` (fail closed) and are logged.
 
 mod api;
+pub mod console;
 mod reports;
 mod staff;
 
@@ -62,6 +63,7 @@ pub fn admin_routes() -> Router<Arc<AppState>> {
         .route("/admin/retention/purge", post(api::purge))
         .route("/admin/plans", get(reports::list_plans))
         .route("/admin/reports/{plan}", get(reports::plan_report))
+        .merge(console::routes())
 }
 
 /// Maps a store failure to a client error (503, fail closed), logging the cause.
