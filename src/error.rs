@@ -125,6 +125,9 @@ pub enum GatewayError {
     /// No such model or deployment is configured.
     #[error("unknown model")]
     UnknownModel(String),
+    /// No such use plan (admin reports).
+    #[error("unknown plan")]
+    UnknownPlan(String),
     /// No such route.
     #[error("not found")]
     NotFound,
@@ -170,7 +173,7 @@ impl GatewayError {
                 StatusCode::BAD_REQUEST
             }
             Self::AuditUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::UnknownModel(_) | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::UnknownModel(_) | Self::UnknownPlan(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -196,6 +199,7 @@ impl GatewayError {
             Self::AuditUnavailable => "audit_unavailable",
             Self::ConsentRequired => "consent_required",
             Self::UnknownModel(_) => "unknown_model",
+            Self::UnknownPlan(_) => "unknown_plan",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::BodyTooLarge(_) => "body_too_large",
@@ -216,7 +220,7 @@ impl GatewayError {
             Self::ModelNotAllowed(_) | Self::AdminOnly | Self::ConsentRequired => {
                 "permission_error"
             }
-            Self::UnknownModel(_) | Self::NotFound => "not_found_error",
+            Self::UnknownModel(_) | Self::UnknownPlan(_) | Self::NotFound => "not_found_error",
             Self::UpstreamConnect | Self::UpstreamTimeout(_) | Self::UpstreamProtocol => {
                 "upstream_error"
             }
@@ -261,6 +265,7 @@ impl GatewayError {
             Self::MalformedJson(detail) => format!("リクエスト本文が正しいJSONではありません。 / The request body is not valid JSON: {detail}"),
             Self::InvalidField { field, problem } => format!("項目「{field}」が不正です。 / Invalid field '{field}': {problem}."),
             Self::UnknownModel(m) => format!("モデル「{m}」は設定されていません。 / The model '{m}' does not exist or is not configured."),
+            Self::UnknownPlan(p) => format!("利用計画「{p}」は設定されていません。 / No use plan '{p}' is configured."),
             Self::NotFound => "このURLは存在しません。 / Unknown route.".into(),
             Self::MethodNotAllowed => "このURLではこのメソッドを利用できません。 / Method not allowed on this route.".into(),
             Self::BodyTooLarge(max) => format!("リクエスト本文が大きすぎます（上限 {max} バイト）。 / Request body exceeds the limit of {max} bytes."),

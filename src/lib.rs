@@ -17,7 +17,8 @@
 //! - [`scan`]: detectors, normalisation and policies; knows nothing about HTTP.
 //! - [`store`]: the tamper-evident audit log in sled.
 //! - [`metrics`]: the Prometheus registry and one typed event per thing counted.
-//! - [`admin`]: audit, feedback and consent endpoints.
+//! - [`admin`]: audit, feedback and consent endpoints, and the auditors' web
+//!   console ([`admin::console`]).
 //! - [`error`]: `GatewayError`, the one place errors become OpenAI-shaped responses.
 
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod providers;
 pub mod reload;
+pub mod report;
 pub mod scan;
 pub mod server;
 pub mod state;

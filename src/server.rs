@@ -100,6 +100,10 @@ async fn request_id(mut req: Request, next: Next) -> Response {
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
+/// Marks a request that arrived over TLS (the console sets `Secure` cookies then).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
+
 fn meta_of(req: &Request) -> RequestMeta {
     req.extensions()
         .get::<RequestMeta>()
@@ -400,11 +404,15 @@ async fn accept_loop(
         let tls = listener.tls.clone();
         let watcher = graceful.watcher();
         let timeout = conn.header_read_timeout;
+        let over_tls = tls.is_some();
         tokio::spawn(async move {
             let _permit = permit;
             let svc =
                 hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(PeerAddr(peer));
+                    if over_tls {
+                        req.extensions_mut().insert(OverTls);
+                    }
                     app.clone().oneshot(req.map(Body::new))
                 });
             let mut builder = hyper::server::conn::http1::Builder::new();

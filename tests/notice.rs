@@ -73,7 +73,7 @@ async fn whole_answers_carry_header_and_notice_by_position() {
     assert_eq!(v["error"]["code"], "consent_required");
     let consent = mamori::store::Consent {
         time: time::OffsetDateTime::now_utc(),
-        text_version: "test".into(),
+        text_version: mamori::pipeline::consent_text_version(&gw.state.settings),
     };
     gw.state.store.record_consent("user:pub", consent).unwrap();
     let (_, body) = chat(

@@ -61,7 +61,10 @@ fn admin_only(
 ///
 /// `from`/`to` take RFC 3339 or `YYYY-MM-DD`; a date means that whole day at the
 /// store's stats offset (so `to=2026-11-23` includes the 23rd).
-fn filter_from(q: &HashMap<String, String>, offset: UtcOffset) -> Result<Filter, GatewayError> {
+pub(super) fn filter_from(
+    q: &HashMap<String, String>,
+    offset: UtcOffset,
+) -> Result<Filter, GatewayError> {
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
     let verdict = match text("verdict") {
         None => None,
@@ -105,7 +108,7 @@ fn filter_from(q: &HashMap<String, String>, offset: UtcOffset) -> Result<Filter,
 }
 
 /// RFC 3339, or a date (start of day; with `end_of_day`, start of the next day).
-fn parse_time(v: &str, offset: UtcOffset, end_of_day: bool) -> Option<OffsetDateTime> {
+pub(super) fn parse_time(v: &str, offset: UtcOffset, end_of_day: bool) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
         return Some(t);
     }
@@ -116,7 +119,7 @@ fn parse_time(v: &str, offset: UtcOffset, end_of_day: bool) -> Option<OffsetDate
 }
 
 /// The offset dates in filters are read at (the store's stats offset).
-fn date_offset(state: &AppState) -> UtcOffset {
+pub(super) fn date_offset(state: &AppState) -> UtcOffset {
     state.store.shared.cfg.stats_utc_offset
 }
 
@@ -183,6 +186,15 @@ pub(super) async fn export_logs(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, GatewayError> {
     reader(&state, &headers, "logs.export")?;
+    export_response(&state, &q)
+}
+
+/// The export download for query `q` (`format` and filters), after authentication;
+/// shared by the API and the console.
+pub(super) fn export_response(
+    state: &AppState,
+    q: &HashMap<String, String>,
+) -> Result<Response, GatewayError> {
     let format = match q.get("format").map(String::as_str) {
         None | Some("") | Some("jsonl") => ExportFormat::Jsonl,
         Some("csv") => ExportFormat::Csv,
@@ -193,7 +205,7 @@ pub(super) async fn export_logs(
             })
         }
     };
-    let filter = filter_from(&q, date_offset(&state))?;
+    let filter = filter_from(q, date_offset(state))?;
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(EXPORT_CHUNKS_IN_FLIGHT);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {

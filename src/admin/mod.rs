@@ -25,6 +25,8 @@
 //! Store failures answer 503 `audit_unavailable` (fail closed) and are logged.
 
 mod api;
+pub mod console;
+mod reports;
 mod staff;
 
 use std::sync::Arc;
@@ -59,6 +61,9 @@ pub fn admin_routes() -> Router<Arc<AppState>> {
         .route("/admin/stats", get(api::stats))
         .route("/admin/verify", get(api::verify))
         .route("/admin/retention/purge", post(api::purge))
+        .route("/admin/plans", get(reports::list_plans))
+        .route("/admin/reports/{plan}", get(reports::plan_report))
+        .merge(console::routes())
 }
 
 /// Maps a store failure to a client error (503, fail closed), logging the cause.

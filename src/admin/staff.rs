@@ -9,14 +9,14 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{blocking, read_json};
+use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::metrics::events::FeedbackReceived;
 use crate::pipeline::auth::Caller;
-use crate::pipeline::consent_subject;
+use crate::pipeline::{consent_subject, consent_text_version};
 use crate::state::AppState;
 use crate::store::{Consent, Feedback, Rating};
 
@@ -141,7 +141,7 @@ pub(super) async fn post_consent(
     let c = consent.clone();
     blocking("consent.put", move || store.record_consent(&subject, c)).await?;
     tracing::info!(user = caller.user(), "consent recorded");
-    Ok(Json(consent_json(&caller, Some(&consent))))
+    Ok(Json(consent_json(&state.settings, &caller, Some(&consent))))
 }
 
 /// `GET /v1/consent`: the caller's consent status.
@@ -153,7 +153,7 @@ pub(super) async fn get_consent(
     let subject = consent_subject(&caller);
     let store = state.store.clone();
     let c = blocking("consent.get", move || store.get_consent(&subject)).await?;
-    Ok(Json(consent_json(&caller, c.as_ref())))
+    Ok(Json(consent_json(&state.settings, &caller, c.as_ref())))
 }
 
 /// Whether record `id` exists and was made by `user` (false for both "missing" and "not yours").
@@ -198,22 +198,20 @@ fn feedback_json(request_id: &str, fb: &Feedback) -> Value {
 }
 
 /// The consent status of a caller.
-fn consent_json(caller: &Caller, c: Option<&Consent>) -> Value {
+fn consent_json(settings: &Settings, caller: &Caller, c: Option<&Consent>) -> Value {
     json!({
         "object": "consent",
         "user": caller.user(),
         "required": caller.key.public,
-        "consented": c.is_some(),
+        // Consent to an older trial text does not count: the user must agree again.
+        "consented": c.is_some_and(|c| c.text_version == consent_text_version(settings)),
         "time": c.map(|c| rfc3339(c.time)),
         "text_version": c.map(|c| c.text_version.clone()),
     })
 }
 
-/// Version of the trial notice consented to: a digest of the public notice text.
 fn text_version(state: &AppState) -> String {
-    let d = Sha256::digest(state.settings.notice.public_text.as_bytes());
-    let short: Vec<u8> = d.iter().take(8).copied().collect();
-    format!("sha256:{}", hex::encode(short))
+    consent_text_version(&state.settings)
 }
 
 /// RFC 3339 text of a time (empty on the impossible formatting failure).

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod keys;
 pub mod logs;
+pub mod report;
 pub mod scan;
 pub mod serve;
 
@@ -34,6 +35,8 @@ pub enum Command {
     /// Search, show, export and verify the audit log.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
+    /// The usage-plan report (利用計画書) with measured usage: md, csv or json.
+    Report(report::ReportArgs),
 }
 
 /// Runs the parsed command and returns the exit code.
@@ -44,5 +47,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Scan(args) => scan::run(args),
         Command::Logs(cmd) => logs::run(cmd),
+        Command::Report(args) => report::run(args),
     }
 }

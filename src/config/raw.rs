@@ -34,6 +34,8 @@ pub struct RawConfig {
     pub governance: RawGovernance,
     #[serde(default)]
     pub plans: Vec<RawPlan>,
+    #[serde(default)]
+    pub console: RawConsole,
 }
 
 /// `[governance]`: how use plans apply to the whole deployment.
@@ -410,4 +412,36 @@ fn default_policy_dir() -> PathBuf {
 }
 fn default_policy_name() -> String {
     "default".to_owned()
+}
+
+/// `[console]`: the auditors' web console under `/admin/` (issue 9).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    /// Serve the console at all.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// A session ends after this long without a request.
+    #[serde(default = "default_console_idle_secs")]
+    pub idle_timeout_secs: u64,
+    /// A session ends this long after sign-in, however active.
+    #[serde(default = "default_console_absolute_secs")]
+    pub absolute_timeout_secs: u64,
+}
+
+impl Default for RawConsole {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            idle_timeout_secs: default_console_idle_secs(),
+            absolute_timeout_secs: default_console_absolute_secs(),
+        }
+    }
+}
+
+fn default_console_idle_secs() -> u64 {
+    30 * 60
+}
+fn default_console_absolute_secs() -> u64 {
+    8 * 60 * 60
 }

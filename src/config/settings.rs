@@ -268,6 +268,19 @@ pub struct Settings {
     pub utc_offset: UtcOffset,
     /// Every staff key must belong to a plan.
     pub require_plan: bool,
+    /// The auditors' web console.
+    pub console: ConsoleSettings,
+}
+
+/// `[console]`: the auditors' web console (issue 9).
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    /// Serve the console under `/admin/`.
+    pub enabled: bool,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in.
+    pub absolute_timeout: Duration,
 }
 
 /// Audit log settings.
@@ -674,6 +687,24 @@ impl Validator<'_> {
             plans,
             utc_offset,
             require_plan: raw.governance.require_plan,
+            console: self.console(&raw.console)?,
+        })
+    }
+
+    fn console(&self, c: &super::raw::RawConsole) -> Result<ConsoleSettings, ConfigError> {
+        if c.idle_timeout_secs == 0 {
+            return Err(self.err("console.idle_timeout_secs", "must be at least 1"));
+        }
+        if c.absolute_timeout_secs < c.idle_timeout_secs {
+            return Err(self.err(
+                "console.absolute_timeout_secs",
+                "must be at least console.idle_timeout_secs",
+            ));
+        }
+        Ok(ConsoleSettings {
+            enabled: c.enabled,
+            idle_timeout: Duration::from_secs(c.idle_timeout_secs),
+            absolute_timeout: Duration::from_secs(c.absolute_timeout_secs),
         })
     }
 

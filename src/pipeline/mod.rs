@@ -254,9 +254,11 @@ async fn run(
     let admission = plan::admit(settings, &caller)?;
     // Q16: public use needs recorded consent before the first answer.
     if caller.key.public {
-        match state.store.has_consent(&consent_subject(&caller)) {
-            Ok(true) => {}
-            Ok(false) => return Err(GatewayError::ConsentRequired),
+        let subject = consent_subject(&caller);
+        match state.store.get_consent(&subject) {
+            Ok(Some(c)) if c.text_version == consent_text_version(settings) => {}
+            // None, or consent to an older trial text: ask again.
+            Ok(_) => return Err(GatewayError::ConsentRequired),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read consent; refusing (fail closed)");
                 return Err(GatewayError::AuditUnavailable);
@@ -385,6 +387,15 @@ async fn run(
 /// The key under which a caller's consent is recorded.
 pub fn consent_subject(caller: &auth::Caller) -> String {
     format!("user:{}", caller.user())
+}
+
+/// Version of the trial terms a consent refers to: a digest of the public
+/// notice text, so changing that text asks everyone to consent again.
+pub fn consent_text_version(settings: &crate::config::Settings) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(settings.notice.public_text.as_bytes());
+    let short: Vec<u8> = d.iter().take(8).copied().collect();
+    format!("sha256:{}", hex::encode(short))
 }
 
 /// `x-mamori-warning`: the categories the policy warns about (ASCII type names).

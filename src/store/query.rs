@@ -482,6 +482,21 @@ impl AuditStore {
         Ok(n)
     }
 
+    /// Calls `f` on every matching record (with its feedback), oldest first;
+    /// returns how many matched. Memory stays bounded: one record at a time.
+    pub fn for_each(
+        &self,
+        filter: &Filter,
+        mut f: impl FnMut(&StoredRecord) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut n = 0u64;
+        for s in Matches::new(&self.shared, filter, 0, u64::MAX, false)? {
+            f(&with_feedback(self, s?)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Aggregates over matching records (one pass, memory bounded by the number of distinct keys).
     pub fn stats(&self, filter: &Filter) -> Result<Stats, StoreError> {
         let mut st = Stats::default();

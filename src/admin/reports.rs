@@ -1,0 +1,144 @@
+//! `GET /admin/plans` and `GET /admin/reports/{plan}`: the use plans and their
+//! filled-in reports (issue 7), for auditors and admins.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::error::GatewayError;
+use crate::report::{self, DayRange, ReportError, ReportFormat};
+use crate::state::AppState;
+
+/// Authenticates a reader (auditor or admin) and logs the action.
+fn reader(state: &AppState, headers: &HeaderMap, action: &str) -> Result<(), GatewayError> {
+    let who = state.keys.admin(headers)?;
+    tracing::info!(token = %who.name, role = ?who.role, action, "admin api");
+    Ok(())
+}
+
+/// `GET /admin/plans`: every plan with its colour, period, scope and key count.
+pub(super) async fn list_plans(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GatewayError> {
+    reader(&state, &headers, "plans.list")?;
+    let s = &state.settings;
+    let today = s.today();
+    let data: Vec<Value> = s
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            json!({
+                "id": p.id,
+                "service": p.service,
+                "purpose": p.purpose,
+                "provider": p.provider,
+                "confidentiality_class": p.class,
+                "start": p.start.to_string(),
+                "end": p.end.to_string(),
+                "in_period": p.in_period(today),
+                "departments": p.departments,
+                "users": p.users,
+                "approver": p.approver,
+                "domain": p.domain.as_str(),
+                "category": p.category,
+                "colour": p.colour.as_str(),
+                "colour_ja": p.colour.label_ja(),
+                "public": p.public,
+                "models": p.models,
+                "policy": p.policy,
+                "keys": s.keys.iter().filter(|k| k.plan == Some(i)).count(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"object": "list", "data": data})))
+}
+
+/// `GET /admin/reports/{plan}?from=&to=&format=json|md|csv`: the plan's report.
+pub(super) async fn plan_report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(plan): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, GatewayError> {
+    reader(&state, &headers, "plans.report")?;
+    let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+    let format = match text("format") {
+        None => ReportFormat::Json,
+        Some(f) => f
+            .parse::<ReportFormat>()
+            .map_err(|_| GatewayError::InvalidField {
+                field: "format",
+                problem: "expected json, md or csv",
+            })?,
+    };
+    let day = |field: &'static str| -> Result<_, GatewayError> {
+        match text(field) {
+            None => Ok(None),
+            Some(v) => crate::cli::report::parse_day(&v).map(Some).map_err(|_| {
+                GatewayError::InvalidField {
+                    field,
+                    problem: "expected YYYY-MM-DD",
+                }
+            }),
+        }
+    };
+    let range = DayRange {
+        from: day("from")?,
+        to: day("to")?,
+    };
+    let st = state.clone();
+    let id = plan.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        report::build(
+            &st.settings,
+            &st.store,
+            &id,
+            range,
+            OffsetDateTime::now_utc(),
+        )
+    })
+    .await
+    .map_err(|_| GatewayError::Internal)?;
+    let built = match built {
+        Ok(r) => r,
+        Err(ReportError::UnknownPlan(p)) => return Err(GatewayError::UnknownPlan(p)),
+        Err(ReportError::EmptyRange { .. }) => {
+            return Err(GatewayError::InvalidField {
+                field: "from",
+                problem: "from is after to",
+            })
+        }
+        Err(ReportError::Store(e)) => return Err(super::store_error("plans.report", e)),
+    };
+    if format == ReportFormat::Json {
+        return serde_json::to_value(&built)
+            .map(|v| Json(v).into_response())
+            .map_err(|_| GatewayError::Internal);
+    }
+    let body = report::render(&built, format).map_err(|e| {
+        tracing::error!(error = %e, "report rendering failed");
+        GatewayError::Internal
+    })?;
+    let (content_type, ext) = match format {
+        ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        _ => ("text/markdown; charset=utf-8", "md"),
+    };
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The plan id is validated at config load (ASCII letters, digits, - and _).
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"mamori-report-{plan}.{ext}\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
