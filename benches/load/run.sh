@@ -374,14 +374,21 @@ fi
 echo
 # cpu µs/req: CPU time of the process under test per request — the upstream for
 # direct, mamori, the proxy nginx's workers — much less sensitive to other load.
-printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | k instr/req | errors |\n'
-printf '|------:|--------|------:|-------:|-------:|-----------:|------------:|-------:|\n'
+if [ "$CALLGRIND" = 1 ]; then
+    printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | k instr/req | errors |\n'
+    printf '|------:|--------|------:|-------:|-------:|-----------:|------------:|-------:|\n'
+else
+    printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | errors |\n'
+    printf '|------:|--------|------:|-------:|-------:|-----------:|-------:|\n'
+fi
 for c in $CONNECTIONS; do
     for n in direct mamori nginx; do
         errs=$(($(field "$n" "$c" sock_errors) + $(field "$n" "$c" non2xx)))
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$n" "$(field "$n" "$c" rps)" \
+        instr_col=""
+        [ "$CALLGRIND" = 1 ] && instr_col=" $(field "$n" "$c" kinstr_per_req) |"
+        printf '| %s | %s | %s | %s | %s | %s |%s %s |\n' "$c" "$n" "$(field "$n" "$c" rps)" \
             "$(field "$n" "$c" p50_us)" "$(field "$n" "$c" p99_us)" "$(field "$n" "$c" cpu_us_per_req)" \
-            "$(field "$n" "$c" kinstr_per_req)" "$errs"
+            "$instr_col" "$errs"
     done
 done
 echo
