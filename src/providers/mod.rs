@@ -260,6 +260,11 @@ fn build_client(timeouts: &Timeouts) -> Result<HttpsClient, ClientError> {
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(timeouts.connect));
+    // TCP keepalive as reqwest's defaults had it, so idle pooled and long-streaming
+    // connections behave as before.
+    http.set_keepalive(Some(Duration::from_secs(15)));
+    http.set_keepalive_interval(Some(Duration::from_secs(15)));
+    http.set_keepalive_retries(Some(3));
     let https = HttpsConnectorBuilder::new()
         .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))?
         .https_or_http()
