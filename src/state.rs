@@ -44,7 +44,7 @@ pub enum StateError {
         /// Provider name.
         name: String,
         /// Cause.
-        source: reqwest::Error,
+        source: crate::providers::ClientError,
     },
     /// The policies could not be loaded or a key names a missing policy.
     #[error("{0}")]

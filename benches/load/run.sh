@@ -20,6 +20,16 @@
 #                      machine busy with other work (compiles) this keeps the
 #                      measurement closer to what a quiet machine gives
 #   TOKIO_WORKER_THREADS=N  passed through to mamori (tokio's default: one per CPU)
+#   AUDIT_DURABILITY=batched  run mamori with `[audit] durability = "batched"`
+#                      (default: the config's default, strict)
+#   TARGETS="direct mamori nginx"  which targets to measure (a quick mamori-only
+#                      run for iterating; the summary needs all three)
+#   CALLGRIND=1        run mamori under valgrind's callgrind and report the
+#                      instructions it executes per request (user space, all
+#                      threads; k instr/req): repeatable on a busy machine,
+#                      unlike time. Throughput and latencies are then meaningless.
+#   PERF_ARGS="-g"     arguments for `perf record` with PROFILE=1 (e.g.
+#                      "--call-graph dwarf,16384")
 #   WAIT_QUIET=600     before measuring, wait up to this many seconds for the
 #                      1-minute load average to fall below QUIET_LOAD (default 1.0)
 #
@@ -33,6 +43,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 CONNECTIONS="${CONNECTIONS:-1 16 64}"
+TARGETS="${TARGETS:-direct mamori nginx}"
 BENCH_KEY="mk-bench-load-7f3c9a2e51d04b68" # its hash is in bench.toml
 export MAMORI_BENCH_UPSTREAM_KEY="sk-bench-upstream-not-a-real-key"
 if [ -n "${NICE:-}" ]; then
@@ -206,13 +217,22 @@ PIDS+=("$PROXY_PID")
 # ---------------------------------------------------------------- mamori
 
 sed -e "s|__UPSTREAM_PORT__|$UP_PORT|g" -e "s|__REPO__|$REPO|g" "$HERE/bench.toml" >"$TMP/bench.toml"
+if [ -n "${AUDIT_DURABILITY:-}" ]; then
+    printf '\n[audit]\ndurability = "%s"\n' "$AUDIT_DURABILITY" >>"$TMP/bench.toml"
+fi
 mkdir -p "$TMP/data"
-"$MAMORI" serve --config "$TMP/bench.toml" --listen 127.0.0.1:0 --data-dir "$TMP/data" \
+CALLGRIND="${CALLGRIND:-0}"
+MAMORI_CMD=("$MAMORI")
+if [ "$CALLGRIND" = 1 ]; then
+    command -v valgrind >/dev/null || apt_install valgrind
+    MAMORI_CMD=(valgrind --tool=callgrind --callgrind-out-file="$TMP/callgrind.out.%p" "$MAMORI")
+fi
+"${MAMORI_CMD[@]}" serve --config "$TMP/bench.toml" --listen 127.0.0.1:0 --data-dir "$TMP/data" \
     >"$TMP/mamori.out" 2>"$TMP/mamori.err" &
 MAMORI_PID=$!
 PIDS+=("$MAMORI_PID")
 MM_PORT=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
     MM_PORT="$(sed -n 's|^mamori listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$TMP/mamori.out" | head -n1)"
     [ -n "$MM_PORT" ] && break
     kill -0 "$MAMORI_PID" 2>/dev/null || die "mamori exited: $(cat "$TMP/mamori.err")"
@@ -248,6 +268,7 @@ RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 
 CLK_TCK="$(getconf CLK_TCK)"
+
 # CPU time (user + system, in clock ticks) used so far by the given processes and their children.
 cpu_ticks() {
     local total=0 pid
@@ -264,7 +285,8 @@ run_wrk() { # name url conns
     [ "$c" -ge 2 ] && t=2
     "$WRK" -t"$t" -c"$c" -d"${WARMUP}s" --timeout 5s -s "$HERE/wrk.lua" "$url" >/dev/null
     if [ "${PROFILE:-0}" = 1 ] && [ "$name" = mamori ] && [ "$c" = 64 ] && command -v perf >/dev/null; then
-        perf record -q -F 499 -g -p "$MAMORI_PID" -o "$TMP/perf.data" -- sleep "$((DURATION - 1))" \
+        # shellcheck disable=SC2086
+        perf record -q -F 499 ${PERF_ARGS:--g} -p "$MAMORI_PID" -o "$TMP/perf.data" -- sleep "$((DURATION - 1))" \
             >/dev/null 2>&1 &
         PERF_PID=$!
     fi
@@ -275,11 +297,24 @@ run_wrk() { # name url conns
     nginx) procs="$PROXY_PID" ;;
     esac
     local cpu0 cpu1
+    if [ "$CALLGRIND" = 1 ] && [ "$name" = mamori ]; then
+        callgrind_control -z "$MAMORI_PID" >/dev/null
+    fi
     # shellcheck disable=SC2086
     cpu0="$(cpu_ticks $procs)"
     out="$("$WRK" -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s -s "$HERE/wrk.lua" "$url")"
     # shellcheck disable=SC2086
     cpu1="$(cpu_ticks $procs)"
+    local instr=0
+    if [ "$CALLGRIND" = 1 ] && [ "$name" = mamori ]; then
+        # Instructions (user space, all threads) while wrk ran: repeatable on a busy machine.
+        callgrind_control -d "$MAMORI_PID" >/dev/null
+        local dump
+        # shellcheck disable=SC2012
+        dump="$(ls -t "$TMP"/callgrind.out."$MAMORI_PID"* 2>/dev/null | head -n1)"
+        [ -n "$dump" ] && instr="$(sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$dump" | head -n1)"
+        case "$instr" in '' | *[!0-9]*) instr=0 ;; esac
+    fi
     [ -n "${PERF_PID:-}" ] && { wait "$PERF_PID" || true; PERF_PID=""; }
     local line
     line="$(grep '^RESULT ' <<<"$out")" || die "no RESULT line from wrk:\n$out"
@@ -288,7 +323,9 @@ run_wrk() { # name url conns
     nreq="${nreq%% *}"
     # CPU µs per request of the process under test (for direct: the upstream itself).
     cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$nreq" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
-    line="$line cpu_us_per_req=$cpu_us"
+    local kinstr
+    kinstr=$(awk -v i="$instr" -v n="$nreq" 'BEGIN { printf "%.0f", n ? i / n / 1000 : 0 }')
+    line="$line cpu_us_per_req=$cpu_us kinstr_per_req=$kinstr"
     echo "$name $c $line" >>"$RESULTS"
     log "$(printf '%-7s c=%-3s %s' "$name" "$c" "${line#RESULT }")"
 }
@@ -304,9 +341,14 @@ fi
 LOAD_BEFORE="$(uptime)"
 log "load before: $LOAD_BEFORE"
 for c in $CONNECTIONS; do
-    run_wrk direct "$DIRECT_URL" "$c"
-    run_wrk mamori "$MAMORI_URL" "$c"
-    run_wrk nginx "$NGINX_URL" "$c"
+    for n in $TARGETS; do
+        case "$n" in
+        direct) run_wrk direct "$DIRECT_URL" "$c" ;;
+        mamori) run_wrk mamori "$MAMORI_URL" "$c" ;;
+        nginx) run_wrk nginx "$NGINX_URL" "$c" ;;
+        *) die "unknown target $n" ;;
+        esac
+    done
 done
 LOAD_AFTER="$(uptime)"
 log "load after: $LOAD_AFTER"
@@ -323,17 +365,30 @@ echo "mamori load benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "mamori $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+dirty'), $(rustc --version 2>/dev/null || true)"
 echo "$("$WRK" -v 2>&1 | head -n1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "duration ${DURATION}s per run after ${WARMUP}s warm-up; request $(wc -c <"$HERE/request.json") bytes, response $(wc -c <"$HERE/response.json") bytes"
-echo "load before: ${LOAD_BEFORE#*load average: }; after: ${LOAD_AFTER#*load average: }; nice ${NICE:-0}; TOKIO_WORKER_THREADS=${TOKIO_WORKER_THREADS:-default}"
+echo "load before: ${LOAD_BEFORE#*load average: }; after: ${LOAD_AFTER#*load average: }; nice ${NICE:-0}; TOKIO_WORKER_THREADS=${TOKIO_WORKER_THREADS:-default}; audit durability ${AUDIT_DURABILITY:-strict (default)}"
+if [ "$TARGETS" != "direct mamori nginx" ]; then
+    echo
+    cat "$RESULTS"
+    exit 0
+fi
 echo
 # cpu µs/req: CPU time of the process under test per request — the upstream for
 # direct, mamori, the proxy nginx's workers — much less sensitive to other load.
-printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | errors |\n'
-printf '|------:|--------|------:|-------:|-------:|-----------:|-------:|\n'
+if [ "$CALLGRIND" = 1 ]; then
+    printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | k instr/req | errors |\n'
+    printf '|------:|--------|------:|-------:|-------:|-----------:|------------:|-------:|\n'
+else
+    printf '| conns | target | req/s | p50 µs | p99 µs | cpu µs/req | errors |\n'
+    printf '|------:|--------|------:|-------:|-------:|-----------:|-------:|\n'
+fi
 for c in $CONNECTIONS; do
     for n in direct mamori nginx; do
         errs=$(($(field "$n" "$c" sock_errors) + $(field "$n" "$c" non2xx)))
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$n" "$(field "$n" "$c" rps)" \
-            "$(field "$n" "$c" p50_us)" "$(field "$n" "$c" p99_us)" "$(field "$n" "$c" cpu_us_per_req)" "$errs"
+        instr_col=""
+        [ "$CALLGRIND" = 1 ] && instr_col=" $(field "$n" "$c" kinstr_per_req) |"
+        printf '| %s | %s | %s | %s | %s | %s |%s %s |\n' "$c" "$n" "$(field "$n" "$c" rps)" \
+            "$(field "$n" "$c" p50_us)" "$(field "$n" "$c" p99_us)" "$(field "$n" "$c" cpu_us_per_req)" \
+            "$instr_col" "$errs"
     done
 done
 echo

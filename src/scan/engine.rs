@@ -271,7 +271,7 @@ pub(crate) struct Engine {
     re_aws40: Regex,
     re_level: Regex,
     re_injection: Regex,
-    re_address: Regex,
+    re_address: names::AddressMatcher,
 }
 
 /// Why the built-in engine could not be built (a bug, never user input).

@@ -6,9 +6,10 @@
 //! prefecture and/or municipality sequence ending in a block number, matched by one regex
 //! around prefecture and municipality anchors.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
-use super::engine::Raw;
+use super::engine::{EngineError, Raw};
 use super::Kind;
 
 /// The 47 prefectures, written as in addresses.
@@ -878,14 +879,26 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
 }
 
 /// The address regex (prefecture and/or municipalities, then an optional block number).
-pub(crate) fn address_regex() -> Result<Regex, regex::Error> {
+/// The address pattern plus a prefecture finder, built once per engine.
+pub(crate) struct AddressMatcher {
+    re: Regex,
+    /// All prefecture names; its leftmost match is the earliest prefecture in a text.
+    prefectures: AhoCorasick,
+}
+
+pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     let pref = PREFECTURES.join("|");
     // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
     let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
     let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノァ-ヴー]{0,10}?";
     let pat = format!("(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}");
-    Regex::new(&pat)
+    Ok(AddressMatcher {
+        re: Regex::new(&pat)?,
+        prefectures: AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(PREFECTURES)?,
+    })
 }
 
 const ADDRESS_LABELS: &[&str] = &[
@@ -908,13 +921,14 @@ const ADDRESS_LABELS: &[&str] = &[
 ];
 
 /// Runs the address regex over `win` (starting at byte `off` of the text).
-pub(crate) fn addresses_in(re: &Regex, win: &str, off: usize, out: &mut Vec<Raw>) {
-    for m in re.find_iter(win) {
+pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut Vec<Raw>) {
+    for m in am.re.find_iter(win) {
         let mut s = m.start();
         let e = m.end();
-        // Prefer a prefecture inside the match as the start (住所東京都… → 東京都…).
-        if let Some(pos) = PREFECTURES.iter().filter_map(|p| win[s..e].find(p)).min() {
-            s += pos;
+        // Prefer a prefecture inside the match as the start (住所東京都… → 東京都…): the
+        // earliest position any prefecture starts at, in one pass.
+        if let Some(pm) = am.prefectures.find(&win[s..e]) {
+            s += pm.start();
         }
         loop {
             let cur = &win[s..e];

@@ -124,6 +124,41 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
                 i += 3;
                 continue;
             }
+            // Full-width ASCII (digits, letters, （），：％…) is one fixed offset away from ASCII;
+            // this is also what `map_char` gives '－' between digits. The ideographic space is a
+            // space. Both are written straight into `out`, without the general path's scratch.
+            let one = match cp {
+                0xFF01..=0xFF5E => Some((cp - 0xFEE0) as u8),
+                0x3000 => Some(b' '),
+                _ => None,
+            };
+            if let Some(a) = one {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[run..i]);
+                let ns = o.len();
+                o.push(char::from(a));
+                marks.push(Mark {
+                    norm_start: ns,
+                    norm_end: ns + 1,
+                    orig_start: i,
+                    orig_end: i + 3,
+                });
+                i += 3;
+                run = i;
+                continue;
+            }
+            // The katakana long vowel mark ー only changes between digits (a dash there).
+            if cp == 0x30FC {
+                let prev_norm = if i == run {
+                    out.as_ref().and_then(|o| o.as_bytes().last().copied())
+                } else {
+                    Some(b[i - 1])
+                };
+                if !prev_norm.is_some_and(|p| p.is_ascii_digit()) {
+                    i += 3;
+                    continue;
+                }
+            }
         }
         let Some(c) = text[i..].chars().next() else {
             break;
@@ -227,6 +262,33 @@ mod tests {
     #[test]
     fn katakana_long_vowel_kept_outside_digits() {
         assert_eq!(normalize("コーヒー").text, "コーヒー");
+    }
+
+    #[test]
+    fn fast_paths_match_the_general_path() {
+        // Full-width ASCII, ideographic space and ー are taken by the inline fast path; the
+        // result must be what `map_char` gives for each character.
+        let src = "ｔｅｌ：０３ー１２３４－５６７８　（コーヒー）ＡＢＣ％，ー１ｰ２";
+        let n = normalize(src);
+        let mut want = String::new();
+        let chars: Vec<char> = src.chars().collect();
+        for (k, &c) in chars.iter().enumerate() {
+            let prev = want.as_bytes().last().copied();
+            let mut tmp = String::new();
+            if map_char(c, prev, chars.get(k + 1).copied(), &mut tmp) {
+                want.push_str(&tmp);
+            } else {
+                want.push(c);
+            }
+        }
+        assert_eq!(n.text, want);
+        assert_eq!(n.text, "tel:03-1234-5678 (コーヒー)ABC%,ー1-2");
+        let s = n.text.find("03").unwrap();
+        let e = s + "03-1234-5678".len();
+        assert_eq!(
+            &src[n.orig_start(s)..n.orig_end(e)],
+            "０３ー１２３４－５６７８"
+        );
     }
 
     #[test]
