@@ -238,7 +238,8 @@ async fn fill(dir: &Path, settings: &Settings) {
             "user:carol",
             Consent {
                 time: datetime!(2026-11-01 00:00 UTC),
-                text_version: "sha256:fixture".into(),
+                // Consent to the trial text in force, as the gateway records it.
+                text_version: mamori::pipeline::consent_text_version(settings),
             },
         )
         .unwrap();

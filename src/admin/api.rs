@@ -32,7 +32,7 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 const EXPORT_CHUNKS_IN_FLIGHT: usize = 4;
 
 /// Authenticates a reader (auditor or admin) and logs the action.
-fn reader(
+pub(super) fn reader(
     state: &AppState,
     headers: &HeaderMap,
     action: &str,

@@ -11,16 +11,10 @@ use axum::Json;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use super::api::reader;
 use crate::error::GatewayError;
 use crate::report::{self, DayRange, ReportError, ReportFormat};
 use crate::state::AppState;
-
-/// Authenticates a reader (auditor or admin) and logs the action.
-fn reader(state: &AppState, headers: &HeaderMap, action: &str) -> Result<(), GatewayError> {
-    let who = state.keys.admin(headers)?;
-    tracing::info!(token = %who.name, role = ?who.role, action, "admin api");
-    Ok(())
-}
 
 /// `GET /admin/plans`: every plan with its colour, period, scope and key count.
 pub(super) async fn list_plans(
@@ -33,8 +27,7 @@ pub(super) async fn list_plans(
     let data: Vec<Value> = s
         .plans
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|p| {
             json!({
                 "id": p.id,
                 "service": p.service,
@@ -54,7 +47,7 @@ pub(super) async fn list_plans(
                 "public": p.public,
                 "models": p.models,
                 "policy": p.policy,
-                "keys": s.keys.iter().filter(|k| k.plan == Some(i)).count(),
+                "keys": s.plan_keys(&p.id).count(),
             })
         })
         .collect();
@@ -82,12 +75,12 @@ pub(super) async fn plan_report(
     let day = |field: &'static str| -> Result<_, GatewayError> {
         match text(field) {
             None => Ok(None),
-            Some(v) => crate::cli::report::parse_day(&v).map(Some).map_err(|_| {
-                GatewayError::InvalidField {
+            Some(v) => report::parse_day(&v)
+                .map(Some)
+                .map_err(|_| GatewayError::InvalidField {
                     field,
                     problem: "expected YYYY-MM-DD",
-                }
-            }),
+                }),
         }
     };
     let range = DayRange {

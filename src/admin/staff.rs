@@ -16,7 +16,7 @@ use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::metrics::events::FeedbackReceived;
 use crate::pipeline::auth::Caller;
-use crate::pipeline::{consent_subject, consent_text_version};
+use crate::pipeline::{consent_is_current, consent_subject, consent_text_version};
 use crate::state::AppState;
 use crate::store::{Consent, Feedback, Rating};
 
@@ -204,7 +204,7 @@ fn consent_json(settings: &Settings, caller: &Caller, c: Option<&Consent>) -> Va
         "user": caller.user(),
         "required": caller.key.public,
         // Consent to an older trial text does not count: the user must agree again.
-        "consented": c.is_some_and(|c| c.text_version == consent_text_version(settings)),
+        "consented": c.is_some_and(|c| consent_is_current(settings, c)),
         "time": c.map(|c| rfc3339(c.time)),
         "text_version": c.map(|c| c.text_version.clone()),
     })

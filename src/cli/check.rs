@@ -112,8 +112,8 @@ pub fn summary(s: &Settings) -> String {
     out.push_str(&format!("admin tokens: {}\n", s.admin_tokens.len()));
     out.push_str(&format!("use plans: {}\n", s.plans.len()));
     let today = s.today();
-    for (i, p) in s.plans.iter().enumerate() {
-        let keys = s.keys.iter().filter(|k| k.plan == Some(i)).count();
+    for p in &s.plans {
+        let keys = s.plan_keys(&p.id).count();
         let state = if today < p.start {
             "not started"
         } else if today > p.end {
@@ -133,7 +133,7 @@ pub fn summary(s: &Settings) -> String {
             p.policy,
             p.public,
         ));
-        for k in s.keys.iter().filter(|k| k.plan == Some(i)) {
+        for k in s.plan_keys(&p.id) {
             if !p.in_scope(&k.user, &k.department) {
                 out.push_str(&format!(
                     "    warning: key of {} ({}) is outside the plan's users and departments; its requests will be refused\n",

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use time::{Date, OffsetDateTime};
 
-use crate::report::{self, DayRange, ReportFormat};
+use crate::report::{self, parse_day, DayRange, ReportFormat};
 use crate::store::{AuditStore, StoreConfig};
 
 /// Arguments of `mamori report`.
@@ -36,12 +36,6 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_day(s: &str) -> Result<Date, String> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).map_err(|_| format!("{s:?} is not a date like 2026-04-01"))
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {

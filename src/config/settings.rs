@@ -338,6 +338,14 @@ impl Settings {
         self.plans.iter().find(|p| p.id == id)
     }
 
+    /// The staff keys that belong to plan `id`.
+    pub fn plan_keys<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a StaffKey> + 'a {
+        let index = self.plans.iter().position(|p| p.id == id);
+        self.keys
+            .iter()
+            .filter(move |k| index.is_some() && k.plan == index)
+    }
+
     /// The use plan a key belongs to.
     pub fn plan_of(&self, key: &StaffKey) -> Option<&Plan> {
         key.plan.and_then(|i| self.plans.get(i))

@@ -250,15 +250,14 @@ async fn run(
     ex.user = Some(caller.user().to_owned());
     ex.department = Some(caller.department().to_owned());
     // 2a. the use plan's period and scope (before reading the body)
-    ex.plan = settings.plan_of(&caller.key).map(|p| p.id.clone());
     let admission = plan::admit(settings, &caller)?;
+    ex.plan = admission.plan.map(|p| p.id.clone());
     // Q16: public use needs recorded consent before the first answer.
     if caller.key.public {
-        let subject = consent_subject(&caller);
-        match state.store.get_consent(&subject) {
-            Ok(Some(c)) if c.text_version == consent_text_version(settings) => {}
+        match has_current_consent(&state.store, settings, caller.user()) {
+            Ok(true) => {}
             // None, or consent to an older trial text: ask again.
-            Ok(_) => return Err(GatewayError::ConsentRequired),
+            Ok(false) => return Err(GatewayError::ConsentRequired),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read consent; refusing (fail closed)");
                 return Err(GatewayError::AuditUnavailable);
@@ -386,7 +385,28 @@ async fn run(
 
 /// The key under which a caller's consent is recorded.
 pub fn consent_subject(caller: &auth::Caller) -> String {
-    format!("user:{}", caller.user())
+    consent_subject_of(caller.user())
+}
+
+/// The key under which `user`'s consent is recorded.
+pub fn consent_subject_of(user: &str) -> String {
+    format!("user:{user}")
+}
+
+/// Whether a recorded consent is to the current trial text (an older one does not count).
+pub fn consent_is_current(settings: &crate::config::Settings, c: &crate::store::Consent) -> bool {
+    c.text_version == consent_text_version(settings)
+}
+
+/// Whether `user` has consented to the current trial text.
+pub fn has_current_consent(
+    store: &crate::store::AuditStore,
+    settings: &crate::config::Settings,
+    user: &str,
+) -> Result<bool, crate::store::StoreError> {
+    Ok(store
+        .get_consent(&consent_subject_of(user))?
+        .is_some_and(|c| consent_is_current(settings, &c)))
 }
 
 /// Version of the trial terms a consent refers to: a digest of the public

@@ -75,6 +75,12 @@ pub fn render(r: &PlanReport, format: ReportFormat) -> Result<String, String> {
     }
 }
 
+/// Parses a report day, `YYYY-MM-DD`.
+pub fn parse_day(s: &str) -> Result<Date, String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &fmt).map_err(|_| format!("{s:?} is not a date like 2026-04-01"))
+}
+
 /// Days a report covers, inclusive, at the governance offset; `None` is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DayRange {
@@ -311,7 +317,7 @@ pub fn build(
     let consented = if plan.public {
         let mut n = 0u64;
         for user in plan_users(settings, plan) {
-            if store.has_consent(&format!("user:{user}"))? {
+            if crate::pipeline::has_current_consent(store, settings, user)? {
                 n += 1;
             }
         }
@@ -337,19 +343,15 @@ pub fn build(
 }
 
 /// Users whose keys belong to the plan (sorted, deduplicated).
-fn plan_users<'a>(settings: &'a Settings, plan: &Plan) -> BTreeSet<&'a str> {
-    let index = settings.plans.iter().position(|p| p.id == plan.id);
+fn plan_users<'a>(settings: &'a Settings, plan: &'a Plan) -> BTreeSet<&'a str> {
     settings
-        .keys
-        .iter()
-        .filter(|k| k.plan.is_some() && k.plan == index)
+        .plan_keys(&plan.id)
         .map(|k| k.user.as_str())
         .collect()
 }
 
 fn plan_fields(settings: &Settings, plan: &Plan) -> PlanFields {
     let provider = settings.providers.iter().find(|p| p.name == plan.provider);
-    let index = settings.plans.iter().position(|p| p.id == plan.id);
     let (category_ja, category_en) = plan.category_names();
     PlanFields {
         id: plan.id.clone(),
@@ -377,11 +379,7 @@ fn plan_fields(settings: &Settings, plan: &Plan) -> PlanFields {
         policy_source: if plan.policy_named { "named" } else { "colour" }.to_owned(),
         notice: plan.notice.as_str().to_owned(),
         retention_days: plan.retention_days,
-        keys: settings
-            .keys
-            .iter()
-            .filter(|k| k.plan.is_some() && k.plan == index)
-            .count(),
+        keys: settings.plan_keys(&plan.id).count(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::PlanReport;
-use crate::store::Verdict;
+use crate::store::{csv_cell, Verdict};
 
 /// Escapes a value for a Markdown table cell (pipes and line breaks).
 fn cell(s: &str) -> String {
@@ -244,7 +244,7 @@ pub fn to_csv(r: &PlanReport) -> Result<String, csv::Error> {
     let p = &r.plan;
     let u = &r.usage;
     let mut row = |section: &str, item: &str, metric: &str, value: String| {
-        w.write_record([section, item, metric, guard(&value).as_str()])
+        w.write_record([section, item, metric, csv_cell(&value).as_str()])
     };
     row("report", "generated_at", "", r.generated_at.clone())?;
     row(
@@ -346,13 +346,4 @@ pub fn to_csv(r: &PlanReport) -> Result<String, csv::Error> {
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Spreadsheets run cells starting with = + - @ as formulas; prefix them.
-fn guard(v: &str) -> String {
-    if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    }
 }

@@ -70,7 +70,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use chain::{run_retention, BreakKind, ChainBreak, ChainPoint, VerifyReport};
 pub use error::StoreError;
-pub use query::{ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals};
+pub use query::{csv_cell, ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals};
 pub use record::{
     AuditRecord, Consent, Feedback, FindingSummary, Rating, StoredRecord, Usage, Verdict,
 };

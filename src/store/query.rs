@@ -360,7 +360,8 @@ const CSV_HEADER: [&str; 28] = [
 ];
 
 /// Neutralises spreadsheet formulas in a CSV cell.
-fn cell(s: &str) -> String {
+/// A CSV cell made safe for spreadsheets: a leading = + - @ tab or CR is prefixed with '.
+pub fn csv_cell(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_string(),
@@ -369,7 +370,7 @@ fn cell(s: &str) -> String {
 
 fn csv_row(s: &StoredRecord) -> Result<Vec<String>, StoreError> {
     let r = &s.record;
-    let opt = |o: &Option<String>| o.as_deref().map(cell).unwrap_or_default();
+    let opt = |o: &Option<String>| o.as_deref().map(csv_cell).unwrap_or_default();
     let num = |o: Option<u64>| o.map(|n| n.to_string()).unwrap_or_default();
     let time = r
         .time
@@ -384,14 +385,14 @@ fn csv_row(s: &StoredRecord) -> Result<Vec<String>, StoreError> {
     let fb = s.feedback.as_ref();
     Ok(vec![
         s.seq.to_string(),
-        cell(&r.id),
+        csv_cell(&r.id),
         time,
-        cell(&r.user),
-        cell(&r.department),
+        csv_cell(&r.user),
+        csv_cell(&r.department),
         opt(&r.plan),
-        cell(&r.route),
-        cell(&r.model),
-        cell(&r.provider),
+        csv_cell(&r.route),
+        csv_cell(&r.model),
+        csv_cell(&r.provider),
         num(r.upstream_status.map(u64::from)),
         num(r.status.map(u64::from)),
         r.latency_ms.to_string(),
@@ -400,7 +401,7 @@ fn csv_row(s: &StoredRecord) -> Result<Vec<String>, StoreError> {
         num(r.usage.map(|u| u.completion_tokens)),
         num(r.usage.map(|u| u.total_tokens)),
         r.verdict.as_str().to_string(),
-        cell(&findings),
+        csv_cell(&findings),
         r.notice_applied.to_string(),
         r.stream.to_string(),
         opt(&r.client_ip),
@@ -409,9 +410,9 @@ fn csv_row(s: &StoredRecord) -> Result<Vec<String>, StoreError> {
         opt(&r.output),
         fb.map(|f| f.rating.label()).unwrap_or_default(),
         fb.and_then(|f| f.comment.as_deref())
-            .map(cell)
+            .map(csv_cell)
             .unwrap_or_default(),
-        fb.map(|f| cell(&f.categories.join(";")))
+        fb.map(|f| csv_cell(&f.categories.join(";")))
             .unwrap_or_default(),
         s.hash.clone(),
     ])

@@ -53,7 +53,7 @@ pub async fn list(
                     th { (bi("報告書", "Report")) }
                 } }
                 tbody {
-                    @for (i, p) in s.plans.iter().enumerate() {
+                    @for p in &s.plans {
                         @let href = format!("/admin/ui/plans/{}", enc(&p.id));
                         tr {
                             td { (colour_badge(p.colour.label_ja(), p.colour.as_str())) }
@@ -68,7 +68,7 @@ pub async fn list(
                             td.n { (p.class) }
                             td { (p.models.join(", ")) }
                             td { (p.approver) }
-                            td.n { (s.keys.iter().filter(|k| k.plan == Some(i)).count()) }
+                            td.n { (s.plan_keys(&p.id).count()) }
                             td {
                                 a href=(href) { (bi("表示", "View")) } " · "
                                 a href=(format!("{href}/report?format=md")) download { "MD" } " · "
@@ -90,7 +90,7 @@ fn range_of(q: &Query) -> Result<DayRange, ConsoleError> {
     let day = |k: &str| -> Result<Option<Date>, ConsoleError> {
         match q.get(k).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => crate::cli::report::parse_day(v)
+            Some(v) => crate::report::parse_day(v)
                 .map(Some)
                 .map_err(|_| ConsoleError::BadRequest(format!("{k}: expected YYYY-MM-DD"))),
         }
