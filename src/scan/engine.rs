@@ -55,6 +55,7 @@ enum Trig {
     NameEnLabel,
     NameGreeting,
     NameTitle,
+    NameSelf,
     AddressStrong,
     AddressWeak,
     Colon,
@@ -89,6 +90,7 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("passwd", Trig::Password),
     ("pwd", Trig::Password),
     ("passphrase", Trig::Password),
+    ("pw", Trig::Password),
     ("パスワード", Trig::Password),
     ("暗証番号", Trig::Password),
     ("パスコード", Trig::Password),
@@ -166,6 +168,13 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("氏", Trig::NameSuffix),
     ("殿", Trig::NameSuffix),
     ("くん", Trig::NameSuffix),
+    ("君", Trig::NameSuffix),
+    ("です", Trig::NameSelf),
+    ("課 ", Trig::NameSelf),
+    ("係 ", Trig::NameSelf),
+    ("室 ", Trig::NameSelf),
+    ("部 ", Trig::NameSelf),
+    ("局 ", Trig::NameSelf),
     ("と申します", Trig::NameSuffix),
     ("になっております。", Trig::NameGreeting),
     ("になります。", Trig::NameGreeting),
@@ -215,6 +224,22 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("full name:", Trig::NameEnLabel),
     ("applicant:", Trig::NameEnLabel),
     ("contact person:", Trig::NameEnLabel),
+    ("dear ", Trig::NameEnLabel),
+    ("hi ", Trig::NameEnLabel),
+    ("hello ", Trig::NameEnLabel),
+    ("cc:", Trig::NameEnLabel),
+    ("from:", Trig::NameEnLabel),
+    ("to:", Trig::NameEnLabel),
+    ("contact:", Trig::NameEnLabel),
+    ("author:", Trig::NameEnLabel),
+    ("reviewed by ", Trig::NameEnLabel),
+    ("approved by ", Trig::NameEnLabel),
+    ("signed by ", Trig::NameEnLabel),
+    ("written by ", Trig::NameEnLabel),
+    ("regards,", Trig::NameEnLabel),
+    ("thanks,", Trig::NameEnLabel),
+    ("sincerely,", Trig::NameEnLabel),
+    ("cheers,", Trig::NameEnLabel),
     ("丁目", Trig::AddressStrong),
     ("番地", Trig::AddressStrong),
     ("市", Trig::AddressWeak),
@@ -430,7 +455,7 @@ impl Engine {
         let t0 = std::time::Instant::now();
         self.triggers(t, &mut raw, u64::MAX);
         v.push(("triggers", t0.elapsed()));
-        const NAMES: [&str; 29] = [
+        const NAMES: [&str; 30] = [
             "OpenAi",
             "Stripe",
             "Aws",
@@ -457,6 +482,7 @@ impl Engine {
             "NameEnLabel",
             "NameGreeting",
             "NameTitle",
+            "NameSelf",
             "AddressStrong",
             "AddressWeak",
             "Colon",
@@ -606,6 +632,7 @@ impl Engine {
                 Trig::NameEnLabel => names::name_after_en_label(t, hs, he, out),
                 Trig::NameGreeting => names::name_after_greeting(t, he, out),
                 Trig::NameTitle => names::name_before_title(t, hs, he, out),
+                Trig::NameSelf => names::name_self(t, hs, he, out),
                 Trig::AddressStrong => {
                     addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24)))
                 }
@@ -617,6 +644,7 @@ impl Engine {
                     }
                 }
                 Trig::Colon => {
+                    names::name_at_colon(t, hs, out);
                     if hs >= colon_done {
                         colon_done = self.ipv6(t, hs, out);
                     }
@@ -740,6 +768,7 @@ impl Engine {
             start: s,
             end: e,
         });
+        names::name_before_email(t, s, out);
     }
 
     fn password(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
@@ -747,7 +776,12 @@ impl Engine {
         if kw.is_ascii()
             && hs > 0
             && t.as_bytes()[hs - 1].is_ascii_alphabetic()
-            && kw.eq_ignore_ascii_case("pwd")
+            && (kw.eq_ignore_ascii_case("pwd") || kw.eq_ignore_ascii_case("pw"))
+        {
+            return;
+        }
+        // "PW: …" only as a word of its own; "pwd", "pwned" … are other anchors or words.
+        if kw.eq_ignore_ascii_case("pw") && !t[he..].trim_start_matches(' ').starts_with([':', '='])
         {
             return;
         }

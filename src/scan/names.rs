@@ -73,6 +73,10 @@ pub(crate) fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF) || c == '々'
 }
 
+fn is_hira(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x3096)
+}
+
 fn is_kata(c: char) -> bool {
     matches!(c as u32, 0x30A1..=0x30F4 | 0x30FC)
 }
@@ -80,6 +84,29 @@ fn is_kata(c: char) -> bool {
 const ORG_CHARS: &[char] = &[
     '課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班',
     '所',
+];
+
+/// Endings of company and organisation names, which take 様 like people do.
+const ORG_SUFFIXES: &[&str] = &[
+    "商事",
+    "商店",
+    "商会",
+    "工業",
+    "産業",
+    "興業",
+    "建設",
+    "製作所",
+    "組合",
+    "協会",
+    "銀行",
+    "病院",
+    "会社",
+    "法人",
+    "事務所",
+    "工務店",
+    "物産",
+    "電機",
+    "薬局",
 ];
 
 const TITLES: &[&str] = &[
@@ -112,6 +139,7 @@ const TITLES: &[&str] = &[
     "院長",
     "校長",
     "参事",
+    "主幹",
     "審議官",
     "補佐",
     "班長",
@@ -389,6 +417,10 @@ const SURNAMES: &[&str] = &[
     "久保田",
     "服部",
     "東",
+    "西",
+    "南",
+    "比嘉",
+    "金城",
     "岩田",
     "土屋",
     "川崎",
@@ -483,6 +515,8 @@ const TITLE_ONLY: &[&str] = &[
     "副課長",
     "課長補佐",
     "主査",
+    "主事",
+    "主幹",
     "参事",
     "弁護士",
     "医師",
@@ -557,6 +591,10 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     if n == 2 && last == '人' {
         return None;
     }
+    // Companies addressed with 様 (山田商事様) are not people.
+    if ORG_SUFFIXES.iter().any(|o| s.ends_with(o)) {
+        return None;
+    }
     if s.chars().all(is_kata) && !(2..=10).contains(&n) {
         return None;
     }
@@ -605,6 +643,14 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
     if t[..end].ends_with(' ') {
         end -= 1;
     }
+    if let Some(start) = surname_with_hira_given(t, end) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start,
+            end,
+        });
+        return;
+    }
     let Some((mut start, han)) = run_back(
         t,
         end,
@@ -645,6 +691,8 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
 
 /// Name after a label such as 氏名:, 担当:, 申請者:.
 pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
+    // Readings (ふりがな) are written in hiragana as often as in katakana.
+    let reading = t[..he].ends_with("ふりがな") || t[..he].ends_with("フリガナ");
     let mut p = he;
     let rest = &t[p..];
     for suf in ["者名", "者", "名", "人"] {
@@ -661,12 +709,26 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             }
         }
     }
+    // A label written as a heading ends in its closing bracket: 【担当】, （フリガナ）.
+    let mut had_sep = false;
+    if let Some(r) = t[p..].strip_prefix([')', ']', '】']) {
+        p = t.len() - r.len();
+        had_sep = true;
+    }
+    // A form field: 氏名欄に「…」.
+    for lead in ["欄には「", "欄に「", "「"] {
+        if t[p..].starts_with(lead) {
+            p += lead.len();
+            had_sep = true;
+            break;
+        }
+    }
     let after = &t[p..];
     let trimmed = after.trim_start_matches([' ', '\t', '\n', '\r']);
     let mut q = p + (after.len() - trimmed.len());
-    let had_space = q > p;
+    let had_space = q > p || had_sep;
     let mut copula = false;
-    if let Some(r) = trimmed.strip_prefix([':', '=']) {
+    if let Some(r) = trimmed.strip_prefix([':', '=', '|']) {
         let r2 = r.trim_start_matches([' ', '\t', '\n', '\r']);
         q += 1 + (r.len() - r2.len());
     } else if trimmed.starts_with('は') {
@@ -681,18 +743,23 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         let (_, c0) = it.next()?;
         let han = is_han(c0) && c0 != '〇';
         let kata = is_kata(c0) && c0 != 'ー';
-        if !han && !kata {
+        let hira = reading && is_hira(c0);
+        if !han && !kata && !hira {
             return None;
         }
+        let same = |c: char| {
+            if han {
+                is_han(c) && c != '〇'
+            } else if kata {
+                is_kata(c)
+            } else {
+                is_hira(c)
+            }
+        };
         let mut end = from + c0.len_utf8();
         let mut n = 1;
         for (i, c) in it {
-            let ok = if han {
-                is_han(c) && c != '〇'
-            } else {
-                is_kata(c)
-            };
-            if !ok {
+            if !same(c) {
                 break;
             }
             end = from + i + c.len_utf8();
@@ -703,13 +770,45 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         }
         Some((end, han))
     };
-    let Some((mut end, han)) = tok(q) else { return };
+    let Some((mut end, mut han)) = tok(q) else {
+        return;
+    };
+    // A department before the name: 【担当】市民協働課 山本.
+    if han
+        && t[q..end].chars().count() >= 3
+        && !SURNAMES.contains(&&t[q..end])
+        && t[q..end]
+            .chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
+        && t[end..].starts_with(' ')
+    {
+        if let Some((e2, h2)) = tok(end + 1) {
+            q = end + 1;
+            end = e2;
+            han = h2;
+        }
+    }
     if t[end..].starts_with([' ', '・']) {
         let sep = t[end..].chars().next().map_or(1, char::len_utf8);
         if let Some((e2, h2)) = tok(end + sep) {
-            if h2 == han && t[end + sep..e2].chars().count() <= 6 {
+            // The next field's label (作成者:山田 確認者:鈴木) is not a given name.
+            let next_label = t[e2..].starts_with(':')
+                || t[end + sep..e2].ends_with(['者', '欄'])
+                || STOP.contains(&&t[end + sep..e2]);
+            if h2 == han && t[end + sep..e2].chars().count() <= 6 && !next_label {
                 end = e2;
             }
+        } else if han && SURNAMES.contains(&&t[q..end]) {
+            // 宮本 かおり.
+            if let Some(e2) = hira_given_after(t, end + sep) {
+                end = e2;
+            }
+        }
+    } else if han && SURNAMES.contains(&&t[q..end]) {
+        // A surname with a hiragana given name: 上田ゆい.
+        if let Some(e2) = hira_given_after(t, end) {
+            end = e2;
         }
     }
     if copula
@@ -726,6 +825,68 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             end: q + b,
         });
     }
+}
+
+/// Particles and endings that do not begin a hiragana given name.
+const NOT_NAME_START: &[char] = &[
+    'の', 'と', 'や', 'に', 'は', 'が', 'を', 'も', 'へ', 'で', 'ね',
+];
+
+/// Honorifics and particles written in hiragana right after a surname.
+const NOT_GIVEN: &[&str] = &[
+    "さん",
+    "さま",
+    "くん",
+    "ちゃん",
+    "まで",
+    "など",
+    "さえ",
+    "だけ",
+];
+
+/// End of a hiragana given name (2–4 characters) starting at `p`, if one is there.
+fn hira_given_after(t: &str, p: usize) -> Option<usize> {
+    if NOT_GIVEN.iter().any(|w| t[p..].starts_with(w)) {
+        return None;
+    }
+    let mut end = p;
+    let mut n = 0;
+    for (i, c) in t[p..].char_indices() {
+        if !is_hira(c) {
+            break;
+        }
+        if n == 0 && NOT_NAME_START.contains(&c) {
+            return None;
+        }
+        n += 1;
+        end = p + i + c.len_utf8();
+    }
+    ((2..=4).contains(&n)).then_some(end)
+}
+
+/// Start of a known kanji surname followed by a hiragana given name ending at `end`
+/// (河野ひかり, 松本 さくら); the surname list keeps particles and words out.
+fn surname_with_hira_given(t: &str, end: usize) -> Option<usize> {
+    let mut hs = end;
+    let mut n = 0;
+    for (i, c) in t[..end].char_indices().rev() {
+        if !is_hira(c) {
+            break;
+        }
+        hs = i;
+        n += 1;
+        if n > 4 {
+            return None;
+        }
+    }
+    if !(2..=4).contains(&n) || t[hs..].starts_with(NOT_NAME_START) {
+        return None;
+    }
+    let se = if t[..hs].ends_with(' ') { hs - 1 } else { hs };
+    let (ss, true) = run_back(t, se, 4)? else {
+        return None;
+    };
+    SURNAMES.contains(&&t[ss..se]).then_some(ss)
 }
 
 /// Self-introduction after a greeting: お世話になっております。鈴木です。
@@ -755,6 +916,208 @@ pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
             kind: Kind::PersonName,
             start: q + a,
             end: q + b,
+        });
+    }
+}
+
+/// Names next to a department: 税務課の森田です (self-introduction) and a signature line
+/// 税務課 森田 (the anchor is です or a department ending followed by a space).
+pub(crate) fn name_self(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    if &t[hs..he] == "です" {
+        name_before_desu(t, hs, out);
+    } else {
+        name_after_department(t, hs, he, out);
+    }
+}
+
+/// "税務課 森田" at the end of a line (a signature): a known surname, optionally a given name.
+fn name_after_department(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    // The department itself is a word: at least one ideograph before 課/部/….
+    if !t[..hs].chars().next_back().is_some_and(is_han) {
+        return;
+    }
+    let Some((mut end, true)) = run_back_fwd(t, he, 5) else {
+        return;
+    };
+    let run = &t[he..end];
+    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+        return;
+    }
+    if t[end..].starts_with(' ') {
+        if let Some((e2, true)) = run_back_fwd(t, end + 1, 4) {
+            end = e2;
+        }
+    }
+    let line_end = t[end..]
+        .chars()
+        .next()
+        .is_none_or(|c| matches!(c, '\n' | '\r' | '('));
+    if !line_end {
+        return;
+    }
+    if let Some((a, b)) = clean_name(&t[he..end]) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: he + a,
+            end: he + b,
+        });
+    }
+}
+
+/// Self-introduction after a department: 税務課の森田です, 情報政策課の桜井です。
+/// `hs` is where です starts; the name must begin with a known surname.
+fn name_before_desu(t: &str, hs: usize, out: &mut Vec<Raw>) {
+    let Some((start, true)) = run_back(t, hs, 5) else {
+        return;
+    };
+    let Some(before) = t[..start].strip_suffix('の') else {
+        return;
+    };
+    if !before
+        .chars()
+        .next_back()
+        .is_some_and(|c| ORG_CHARS.contains(&c))
+    {
+        return;
+    }
+    let run = &t[start..hs];
+    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+        return;
+    }
+    if let Some((a, b)) = clean_name(run) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: start + a,
+            end: start + b,
+        });
+    }
+}
+
+/// Names around a colon: a role label ending in 者/人 before it (確認者:鈴木, 欠席者:…),
+/// or a chat speaker at the start of a line ([16:22] 野口: …).
+pub(crate) fn name_at_colon(t: &str, hs: usize, out: &mut Vec<Raw>) {
+    let before = &t[..hs];
+    let mut prev = before.chars().rev();
+    if matches!(prev.next(), Some('者' | '人')) && prev.next().is_some_and(is_han) {
+        name_after_label(t, hs, out);
+        return;
+    }
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let mut head = &before[line_start..];
+    // An optional timestamp in brackets before the speaker.
+    if let Some(r) = head.strip_prefix('[') {
+        match r.find(']') {
+            Some(close) if close <= 24 => head = &r[close + 1..],
+            _ => return,
+        }
+    }
+    let head = head.trim_start_matches([' ', '\t']);
+    let n = head.chars().count();
+    if !(1..=5).contains(&n) || !head.chars().all(|c| is_han(c) && c != '〇') {
+        return;
+    }
+    if SURNAMES.iter().any(|s| head.starts_with(s)) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: hs - head.len(),
+            end: hs,
+        });
+    }
+}
+
+/// Capitalised words that open salutations and mail headers but are not names.
+const EN_NOT_NAMES: &[&str] = &[
+    "All",
+    "Team",
+    "Everyone",
+    "There",
+    "Folks",
+    "Guys",
+    "Sir",
+    "Madam",
+    "Customer",
+    "Customers",
+    "Hiring",
+    "Manager",
+    "Colleagues",
+    "Support",
+    "Admin",
+    "Service",
+    "Services",
+    "Sales",
+    "Info",
+    "Office",
+    "Desk",
+    "Center",
+    "Help",
+    "Dept",
+    "No",
+    "Reply",
+    "President",
+    "Chairman",
+    "Chair",
+    "Speaker",
+    "Secretary",
+    "Right",
+    "Nobody",
+    "Ambassador",
+    "Mayor",
+    "Governor",
+    "Minister",
+    "Director",
+    "World",
+    "Friends",
+    "Members",
+    "Staff",
+    "User",
+    "Users",
+    "The",
+    "Thanks",
+    "Thank",
+    "Dear",
+    "Hello",
+    "Hi",
+    "Best",
+    "Regards",
+    "Kind",
+    "Please",
+    "Sorry",
+];
+
+fn en_name_word(t: &str, p: usize) -> Option<usize> {
+    let e = en_word_at(t, p)?;
+    (!EN_NOT_NAMES.contains(&&t[p..e])).then_some(e)
+}
+
+/// "John Smith <john@…>", "John Smith (john@…)": the display name before an address.
+pub(crate) fn name_before_email(t: &str, email_start: usize, out: &mut Vec<Raw>) {
+    let Some(head) = t[..email_start].strip_suffix(['<', '(']) else {
+        return;
+    };
+    let head = head.trim_end_matches(' ');
+    let end = head.len();
+    let mut start = end;
+    let mut words = 0;
+    // Up to three capitalised words, read backwards.
+    while words < 3 {
+        let w = t[..start].trim_end_matches(' ');
+        if words > 0 && w.len() + 1 != start {
+            break;
+        }
+        let ws = w
+            .rfind(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+            .map_or(0, |i| i + 1);
+        if ws == w.len() || en_name_word(t, ws) != Some(w.len()) {
+            break;
+        }
+        start = ws;
+        words += 1;
+    }
+    if words >= 2 {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start,
+            end,
         });
     }
 }
@@ -810,11 +1173,11 @@ pub(crate) fn name_after_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>
     if p == he && !t[hs..he].ends_with(' ') {
         return;
     }
-    let Some(mut e) = en_word_at(t, p) else {
+    let Some(mut e) = en_name_word(t, p) else {
         return;
     };
     if b.get(e) == Some(&b' ') {
-        if let Some(e2) = en_word_at(t, e + 1) {
+        if let Some(e2) = en_name_word(t, e + 1) {
             e = e2;
         }
     }
@@ -845,31 +1208,66 @@ pub(crate) fn name_before_en_honorific(t: &str, hs: usize, he: usize, out: &mut 
     });
 }
 
-/// "Name: John Smith" at a line start.
+/// "Name: John Smith" at a line start; also salutations ("Dear John,", "Hi Yuki,"), mail
+/// headers ("cc: Robert Clark"), "Reviewed by Thomas Wilson" and signatures ("Regards,\nMaria").
 pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-    let line_start = t[..hs]
-        .trim_end_matches([' ', '\t', '-', '*'])
-        .ends_with('\n')
-        || t[..hs].trim().is_empty();
-    if !line_start {
+    let b = t.as_bytes();
+    let anchor = t[hs..he].to_ascii_lowercase();
+    if hs > 0 && b[hs - 1].is_ascii_alphabetic() {
         return;
     }
-    let b = t.as_bytes();
+    let line_start = t[..hs]
+        .trim_end_matches([' ', '\t', '-', '*', '>'])
+        .ends_with('\n')
+        || t[..hs].trim().is_empty();
     let mut p = he;
+    // One or two words are enough after a salutation or above a signature.
+    let (min_words, need_line_end) = match anchor.as_str() {
+        "dear " | "hi " | "hello " => (1, false),
+        "regards," | "thanks," | "sincerely," | "best," | "cheers," => {
+            let r = &t[he..];
+            let r2 = r.trim_start_matches([' ', '\r']);
+            let Some(r3) = r2.strip_prefix('\n') else {
+                return;
+            };
+            p = t.len() - r3.len();
+            (1, true)
+        }
+        "reviewed by " | "approved by " | "signed by " | "written by " => (2, false),
+        _ => {
+            if !line_start {
+                return;
+            }
+            (2, false)
+        }
+    };
     while p < b.len() && b[p] == b' ' {
         p += 1;
     }
-    let Some(e1) = en_word_at(t, p) else { return };
-    if b.get(e1) != Some(&b' ') {
+    let Some(e1) = en_name_word(t, p) else { return };
+    let mut e = e1;
+    let mut words = 1;
+    while words < 3 && b.get(e) == Some(&b' ') {
+        match en_name_word(t, e + 1) {
+            Some(e2) => {
+                e = e2;
+                words += 1;
+            }
+            None => break,
+        }
+    }
+    if words < min_words {
         return;
     }
-    let Some(mut e) = en_word_at(t, e1 + 1) else {
+    // A salutation ends at the name: "Dear John," / "Hi Yuki, could you…".
+    if min_words == 1
+        && !need_line_end
+        && !matches!(b.get(e), None | Some(b',' | b'!' | b'\n' | b'\r'))
+    {
         return;
-    };
-    if b.get(e) == Some(&b' ') {
-        if let Some(e3) = en_word_at(t, e + 1) {
-            e = e3;
-        }
+    }
+    if need_line_end && !matches!(b.get(e), None | Some(b'\n' | b'\r')) {
+        return;
     }
     out.push(Raw {
         kind: Kind::PersonName,
@@ -890,9 +1288,16 @@ pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     let pref = PREFECTURES.join("|");
     // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
     let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
-    let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
-    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノァ-ヴー]{0,10}?";
-    let pat = format!("(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}");
+    let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?(?:の[0-9]+)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
+    // Town names can be long and, in Kyoto, carry directions (寺町通御池上る上本能寺前町).
+    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノるァ-ヴー]{0,16}?";
+    // Rural addresses: 大字/字 + place name + a bare lot number (大字草津630).
+    let aza = r"大?字[\x{4E00}-\x{9FFF}々ヶケ]{1,8}?[0-9]+(?:番地?)?(?:(?:-|の)[0-9]+)*";
+    // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
+    let bldg = r"(?: ?[\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{1,16} ?[0-9]{1,4}(?:号室|号|階|F)?)?";
+    let pat = format!(
+        "(?:(?:{pref})?(?:{muni}){{1,3}}{aza}|(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}){bldg}"
+    );
     Ok(AddressMatcher {
         re: Regex::new(&pat)?,
         prefectures: AhoCorasickBuilder::new()
@@ -976,6 +1381,68 @@ mod tests {
     }
 
     #[test]
+    fn hiragana_given_names_and_companies() {
+        assert_eq!(honor("河野ひかり様"), vec!["河野ひかり"]);
+        assert_eq!(honor("松本 さくらさん"), vec!["松本 さくら"]);
+        assert!(honor("市民のみなさま").is_empty());
+        assert!(honor("株式会社山田商事様").is_empty());
+    }
+
+    fn at_label(t: &str, label: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let he = t.find(label).unwrap() + label.len();
+        name_after_label(t, he, &mut out);
+        out.iter().map(|r| t[r.start..r.end].to_string()).collect()
+    }
+
+    #[test]
+    fn label_forms() {
+        assert_eq!(at_label("| 氏名 | 野口 美羽 |", "氏名"), vec!["野口 美羽"]);
+        assert_eq!(at_label("氏名: 阿部 和也\n", "氏名"), vec!["阿部 和也"]);
+        assert_eq!(at_label("【担当】市民協働課 山本", "担当"), vec!["山本"]);
+        assert_eq!(at_label("作成者:上田 確認者:松本", "作成"), vec!["上田"]);
+        assert_eq!(
+            at_label("ふりがな たなか ひろし", "ふりがな"),
+            vec!["たなか ひろし"]
+        );
+        assert_eq!(
+            at_label("氏名欄に「山崎ひかり」と", "氏名"),
+            vec!["山崎ひかり"]
+        );
+    }
+
+    #[test]
+    fn self_introduction_speaker_and_english() {
+        let mut out = Vec::new();
+        let t = "税務課の森田です。";
+        name_self(
+            t,
+            t.find("です").unwrap(),
+            t.find("です").unwrap() + 6,
+            &mut out,
+        );
+        let t2 = "[16:22] 野口: 了解です";
+        name_at_colon(t2, t2.rfind(':').unwrap(), &mut out);
+        let t3 = "情報政策課の所管です。";
+        name_self(
+            t3,
+            t3.find("です").unwrap(),
+            t3.find("です").unwrap() + 6,
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(&t[out[0].start..out[0].end], "森田");
+        assert_eq!(&t2[out[1].start..out[1].end], "野口");
+        let mut out = Vec::new();
+        let t = "Contact: David Garcia (david@example.com)";
+        name_before_email(t, t.find("david@").unwrap(), &mut out);
+        let t2 = "Customer Support <support@example.com>";
+        name_before_email(t2, t2.find("support@").unwrap(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(&t[out[0].start..out[0].end], "David Garcia");
+    }
+
+    #[test]
     fn labels() {
         let t = "氏名: 山田 太郎\n";
         let mut out = Vec::new();
@@ -994,5 +1461,16 @@ mod tests {
         let t = "横浜市中区山下町1-2-3";
         addresses_in(&re, t, 0, &mut out);
         assert_eq!(&t[out[0].start..out[0].end], "横浜市中区山下町1-2-3");
+        out.clear();
+        let t = "自宅:横浜市港北区新横浜2丁目1番地 第一ビル 11階";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(
+            &t[out[0].start..out[0].end],
+            "横浜市港北区新横浜2丁目1番地 第一ビル 11階"
+        );
+        out.clear();
+        let t = "差出人 吾妻郡草津町大字草津630";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(&t[out[0].start..out[0].end], "吾妻郡草津町大字草津630");
     }
 }

@@ -540,6 +540,11 @@ impl Numbers {
         if self.nearest_ctx(t, s) == Some(Ctx::Version) {
             return Some(j);
         }
+        // Four single digits (3.1.2.4) are outline or section numbers far more often than
+        // hosts, and the hosts that look like that (1.1.1.1, 8.8.8.8) are public resolvers.
+        if j - s == 7 {
+            return Some(j);
+        }
         out.push(Raw {
             kind: Kind::IpAddress,
             start: s,
@@ -792,6 +797,13 @@ impl Numbers {
                 }
                 None
             }
+            8 => {
+                // ゆうちょ銀行: 記号 (5 digits) and 番号 (8 digits).
+                if glens == [8] && ctx == Some(Ctx::Bank) && !looks_like_timestamp(&digits) {
+                    return raw(Kind::BankAccount);
+                }
+                None
+            }
             7 => {
                 if glens == [7] && ctx == Some(Ctx::Bank) {
                     return raw(Kind::BankAccount);
@@ -873,5 +885,10 @@ mod tests {
         assert_eq!(kinds("host 192.168.1.10")[0].0, Kind::IpAddress);
         assert!(kinds("version 1.2.3.4").is_empty());
         assert!(kinds("999.1.1.1").is_empty());
+        assert!(kinds("図表 3.1.2.4").is_empty());
+        assert_eq!(
+            kinds("ゆうちょ銀行 記号12345 番号12345678")[0].0,
+            Kind::BankAccount
+        );
     }
 }

@@ -346,7 +346,7 @@ def email(local=None):
 def ip():
     if R.random() < 0.8:
         return ".".join(str(R.randint(1, 254)) for _ in range(4))
-    return "2001:db8:" + ":".join(hexs(4) for _ in range(R.randint(2, 6)))
+    return "2001:db8::" + ":".join(hexs(4) for _ in range(R.randint(1, 5)))
 
 
 # --------------------------------------------------------------------------- secrets
@@ -771,7 +771,7 @@ def documents():
                 dep=R.choice(["市民課", "税務課", "子育て支援課", "環境課"]),
                 a=L("address_jp", address()), p=L("phone_jp", phone()), e=L("email", email()),
                 rcpt=f"{2024}-{R.randint(1, 999999):06d}", y=R.randint(5, 7), mo=R.randint(1, 12),
-                d=R.randint(1, 28), q=L("phone_jp", f"0{R.randint(11, 99)}-{digits(3)}-{digits(4)}"),
+                d=R.randint(1, 28), q=L("phone_jp", f"0{R.choice([11, 18, 22, 25, 27, 42, 43, 44, 46, 48, 52, 54, 58, 59, 75, 77, 78, 82, 86, 87, 92, 95, 96, 98])}-{digits(3)}-{digits(4)}"),
                 x=digits(4)))
     for _ in range(8):
         out.append(
