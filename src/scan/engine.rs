@@ -634,13 +634,14 @@ impl Engine {
                 Trig::NameTitle => names::name_before_title(t, hs, he, out),
                 Trig::NameSelf => names::name_self(t, hs, he, out),
                 Trig::AddressStrong => {
-                    addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 24)))
+                    // Wide enough on the right for a building and room after the lot number.
+                    addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 72)))
                 }
                 Trig::AddressWeak => {
                     // Only worth a look when place-name characters lead straight to a block number
                     // (中区山下町1-2-3, 霞が関1丁目); prose such as 市民からの…12% is skipped cheaply.
                     if let Some(end) = block_number_follows(t, he) {
-                        addr_windows.push((floor_b(t, hs.saturating_sub(30)), ceil_b(t, end + 24)));
+                        addr_windows.push((floor_b(t, hs.saturating_sub(30)), ceil_b(t, end + 72)));
                     }
                 }
                 Trig::Colon => {
@@ -836,6 +837,10 @@ impl Engine {
         let mut s = pos;
         while s > 0 && is_c(b[s - 1]) && pos - s < 40 {
             s -= 1;
+        }
+        // A label's colon right before the address ("IP:2001:db8::1") is not part of it.
+        if b[s] == b':' && b.get(s + 1).is_some_and(u8::is_ascii_hexdigit) {
+            s += 1;
         }
         let mut e = pos;
         while e < b.len() && is_c(b[e]) && e - s < 45 {

@@ -506,6 +506,11 @@ const TITLE_ONLY: &[&str] = &[
     "次長",
     "知事",
     "市長",
+    "副知事",
+    "副市長",
+    "町長",
+    "村長",
+    "区長",
     "議員",
     "委員",
     "准教授",
@@ -564,11 +569,15 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
+    // Titles can stack (課長補佐 = 課長 + 補佐): strip up to two.
     let mut end = name.len();
-    for t in TITLES {
-        if name.ends_with(t) && end > t.len() {
-            end -= t.len();
-            break;
+    for _ in 0..2 {
+        match TITLES
+            .iter()
+            .find(|t| name[..end].ends_with(**t) && end > t.len())
+        {
+            Some(t) => end -= t.len(),
+            None => break,
         }
     }
     let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
@@ -731,7 +740,7 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     if let Some(r) = trimmed.strip_prefix([':', '=', '|']) {
         let r2 = r.trim_start_matches([' ', '\t', '\n', '\r']);
         q += 1 + (r.len() - r2.len());
-    } else if trimmed.starts_with('は') {
+    } else if !had_space && trimmed.starts_with('は') {
         q += 'は'.len_utf8();
         copula = true;
     } else if !had_space {
