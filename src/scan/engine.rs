@@ -839,10 +839,10 @@ impl Engine {
             s -= 1;
         }
         // A label's colon right before the address ("IP:2001:db8::1") is not part of it.
-        if b[s] == b':' && b.get(s + 1).is_some_and(u8::is_ascii_hexdigit) {
+        if b.get(s) == Some(&b':') && b.get(s + 1).is_some_and(u8::is_ascii_hexdigit) {
             s += 1;
         }
-        let mut e = pos;
+        let mut e = pos.max(s);
         while e < b.len() && is_c(b[e]) && e - s < 45 {
             e += 1;
         }
@@ -1081,6 +1081,15 @@ mod tests {
             "fe80::1ff:fe23:4567:890a"
         ));
         assert!(none_of("use std::io::Read; at 10:30:00", "ip_address"));
+    }
+
+    #[test]
+    fn ipv6_after_label_colon() {
+        assert!(has("IP:2001:db8::1 から", "ip_address", "2001:db8::1"));
+        // A lone colon at the start or end must not panic.
+        let _ = found(":");
+        let _ = found("a:");
+        let _ = found(":1");
     }
 
     #[test]
