@@ -286,6 +286,7 @@ impl AuditStore {
                 other => StoreError::from(other),
             })?;
         let tree = db.open_tree(layout::TREE)?;
+        chain::upgrade_index(&tree, &db)?;
         let (next_seq, last_hash) = writer::load_chain_tail(&tree)?;
         let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
         let shared = Arc::new(Shared {

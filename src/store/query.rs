@@ -1,9 +1,9 @@
 //! Reading: lookup, search, export and stats.
 //!
 //! Every read walks an iterator and never collects the whole store. A search
-//! drives iteration from the most selective equality filter's index (`x` +
-//! tag + value + seq, so an index range is already in seq order) or, without
-//! one, from the records themselves; the remaining filters (time range, free
+//! drives iteration from the most selective equality filter's index (posting
+//! lists under `x` + tag + value + first seq, so a value's lists are already in
+//! seq order) or, without one, from the records themselves; the remaining filters (time range, free
 //! text, other fields) are checked on each candidate. Newest first means
 //! highest sequence number first; the cursor is the last returned seq.
 
@@ -191,8 +191,48 @@ enum Source {
     /// Point lookups keep sled's page cache bounded; a sled range scan over
     /// record values keeps every page it touched resident (sled 0.34).
     Seq { next: u64, end: u64, done: bool },
-    /// Walk an index range (small keys) and look each record up.
-    Index(Box<sled::Iter>),
+    /// Walk an index's posting lists (small values) and look each record up.
+    Index(Box<IndexWalk>),
+}
+
+/// Seqs of one (tag, value) in [lo, hi), from its posting lists, in the walk's order.
+struct IndexWalk {
+    iter: sled::Iter,
+    /// The current list, arranged so that `pop` yields the next seq in walk order.
+    pending: Vec<u64>,
+    lo: u64,
+    hi: u64,
+}
+
+impl IndexWalk {
+    fn next_seq(&mut self, desc: bool) -> Option<Result<u64, StoreError>> {
+        loop {
+            if let Some(seq) = self.pending.pop() {
+                if (self.lo..self.hi).contains(&seq) {
+                    return Some(Ok(seq));
+                }
+                continue;
+            }
+            let kv = if desc {
+                self.iter.next_back()
+            } else {
+                self.iter.next()
+            }?;
+            let list = match kv {
+                Ok((_, v)) => layout::decode_postings(&v),
+                Err(e) => Err(e.into()),
+            };
+            match list {
+                Ok(mut seqs) => {
+                    if !desc {
+                        seqs.reverse();
+                    }
+                    self.pending = seqs;
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
 }
 
 /// Iterates matching records in seq order (ascending or descending) within [lo, hi).
@@ -218,11 +258,16 @@ impl<'a> Matches<'a> {
             .and_then(|(tag, v)| layout::index_prefix(tag, &v));
         let source = match driver {
             Some(prefix) => {
-                let mut a = prefix.clone();
-                a.extend_from_slice(&lo.to_be_bytes());
-                let mut b = prefix;
-                b.extend_from_slice(&hi.to_be_bytes());
-                Source::Index(Box::new(shared.tree.range(a..b)))
+                // A list that starts before `lo` may still hold later seqs, so the key range
+                // starts at the value's first list; it ends at the lists starting before `hi`.
+                let a = layout::posting_key(&prefix, 0);
+                let b = layout::posting_key(&prefix, hi);
+                Source::Index(Box::new(IndexWalk {
+                    iter: shared.tree.range(a..b),
+                    pending: Vec::new(),
+                    lo,
+                    hi,
+                }))
             }
             None => {
                 let (first, last) = shared.chain_bounds()?;
@@ -276,23 +321,10 @@ impl<'a> Matches<'a> {
                     }
                     seq
                 }
-                Source::Index(iter) => {
-                    let kv = if self.desc {
-                        iter.next_back()
-                    } else {
-                        iter.next()
-                    }?;
-                    let k = match kv {
-                        Ok((k, _)) => k,
-                        Err(e) => return Some(Err(e.into())),
-                    };
-                    match layout::seq_from_index_key(&k) {
-                        Some(s) => s,
-                        None => {
-                            return Some(Err(StoreError::Corrupt("index key malformed".into())))
-                        }
-                    }
-                }
+                Source::Index(walk) => match walk.next_seq(self.desc)? {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                },
             };
             match self.shared.tree.get(layout::record_key(seq)) {
                 Ok(Some(v)) => return Some(Ok(v)),
