@@ -12,6 +12,7 @@
 //! phases run; they run for every request, answered or refused, and for a
 //! stream only once the stream is over.
 
+pub mod answer;
 pub mod audit;
 pub mod auth;
 pub mod forward;
