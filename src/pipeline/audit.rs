@@ -25,13 +25,22 @@ pub fn ensure_writable(state: &AppState) -> Result<(), GatewayError> {
 }
 
 /// Writes the exchange's record. `Err` means it is not logged.
+///
+/// A streamed answer has already reached the client when its record is written (only
+/// its `[DONE]` waits for the flush), so a failed write keeps the record queued for the
+/// writer to retry rather than losing it.
 pub async fn record(state: &AppState, ex: &Exchange) -> Result<(), GatewayError> {
     if !ex.scanned {
         return Ok(());
     }
     let rec = to_record(state, ex);
-    match state.store.append(rec).await {
-        Ok(_) => Ok(()),
+    let written = if ex.released {
+        state.store.append_released(rec).await
+    } else {
+        state.store.append(rec).await.map(|_| ())
+    };
+    match written {
+        Ok(()) => Ok(()),
         Err(e) => {
             crate::metrics::events::AuditWriteFailed { error: &e }.emit(&state.metrics);
             if state.settings.audit.fail_open {

@@ -123,6 +123,8 @@ pub struct Exchange {
     pub answer: stamp::AnswerFacts,
     /// Whether the exchange reached the scan phase (only those are audited).
     pub scanned: bool,
+    /// Whether the answer reached the client before the log phase (streams).
+    pub released: bool,
     /// Findings in both directions (types, counts, actions; never values).
     pub findings: Vec<scan::FindingSummary>,
     /// The prompt as forwarded (masked), for the log.
@@ -161,6 +163,7 @@ impl Exchange {
             ttfb: None,
             answer: stamp::AnswerFacts::default(),
             scanned: false,
+            released: false,
             findings: Vec::new(),
             prompt: None,
             policy: None,
@@ -331,6 +334,7 @@ async fn run(
             stamper,
             move |outcome, facts| async move {
                 let _active = active;
+                ex.released = true;
                 ex.upstream_elapsed = Some(upstream_started.elapsed());
                 ex.ttfb = outcome.first_event.map(|t| t.duration_since(ex.received));
                 ex.findings.extend(facts.findings.iter().cloned());
@@ -348,7 +352,7 @@ async fn run(
                     });
                 }
                 if finish(&state, ex).await.is_err() {
-                    tracing::error!("a streamed exchange could not be logged");
+                    tracing::error!("a streamed exchange could not be queued for the audit log");
                 }
             },
         );

@@ -525,6 +525,7 @@ mod tests {
                     canonical: layout::canonical_bytes(r).unwrap(),
                     rec: r.clone(),
                     reply: None,
+                    retry: true,
                 })
                 .collect();
             let points =

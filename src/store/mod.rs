@@ -159,6 +159,8 @@ pub(crate) struct Job {
     pub(crate) rec: AuditRecord,
     pub(crate) canonical: Vec<u8>,
     pub(crate) reply: Option<oneshot::Sender<Result<AppendReceipt, StoreError>>>,
+    /// Keep retrying after a failed write even though the caller was told (released answers).
+    pub(crate) retry: bool,
 }
 
 /// State shared by handles and the writer.
@@ -318,6 +320,7 @@ impl AuditStore {
                     rec,
                     canonical,
                     reply: Some(reply),
+                    retry: false,
                 })
                 .await?;
                 rx.await.map_err(|_| StoreError::Closed)?
@@ -331,6 +334,7 @@ impl AuditStore {
                     rec,
                     canonical,
                     reply: None,
+                    retry: true,
                 })
                 .await?;
                 Ok(AppendReceipt {
@@ -339,6 +343,42 @@ impl AuditStore {
                     hash: None,
                     durable: false,
                 })
+            }
+        }
+    }
+
+    /// Appends the record of an answer that was already released (a finished stream).
+    /// It resolves as [`AuditStore::append`] does, but refusing or dropping the record
+    /// would only lose it: it is queued even while the store is unhealthy, and when its
+    /// write fails the caller gets the error while the writer keeps the record and retries
+    /// it until it is written. Only a full queue (after `enqueue_timeout`) or a closed
+    /// store loses it, and that is the error returned.
+    pub async fn append_released(&self, mut rec: AuditRecord) -> Result<(), StoreError> {
+        if rec.id.is_empty() {
+            return Err(StoreError::Invalid("record id is empty".into()));
+        }
+        rec.time = rec.time.to_offset(UtcOffset::UTC);
+        let canonical = layout::canonical_bytes(&rec)?;
+        match self.shared.cfg.durability {
+            Durability::Strict => {
+                let (reply, rx) = oneshot::channel();
+                self.enqueue(Job {
+                    rec,
+                    canonical,
+                    reply: Some(reply),
+                    retry: true,
+                })
+                .await?;
+                rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
+            }
+            Durability::Batched { .. } => {
+                self.enqueue(Job {
+                    rec,
+                    canonical,
+                    reply: None,
+                    retry: true,
+                })
+                .await
             }
         }
     }

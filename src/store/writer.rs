@@ -237,11 +237,18 @@ impl AuditWriter {
             }
             BatchResult::NotApplied(e) => {
                 self.shared.note_failure(&e);
-                if jobs.iter().all(|j| j.reply.is_none()) {
-                    return Some(jobs);
+                // Waiting callers learn of the failure (strict ones fail closed); records
+                // of batched appends and released answers are kept and retried.
+                let mut kept = Vec::new();
+                for mut job in jobs {
+                    if let Some(reply) = job.reply.take() {
+                        let _ = reply.send(Err(StoreError::Db(e.to_string())));
+                    }
+                    if job.retry {
+                        kept.push(job);
+                    }
                 }
-                answer_all(jobs, &e);
-                None
+                (!kept.is_empty()).then_some(kept)
             }
         }
     }
