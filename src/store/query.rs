@@ -161,6 +161,12 @@ pub struct Stats {
     pub by_model: BTreeMap<String, u64>,
     /// Records by day (YYYY-MM-DD at the store's stats offset).
     pub by_day: BTreeMap<String, u64>,
+    /// Records by day, split by verdict.
+    #[serde(default)]
+    pub by_day_verdict: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Total tokens by department.
+    #[serde(default)]
+    pub tokens_by_department: BTreeMap<String, u64>,
     /// Token usage totals.
     pub tokens: TokenTotals,
     /// Feedback summary.
@@ -547,6 +553,11 @@ impl AuditStore {
                 .to_offset(off)
                 .format(&day_fmt)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            *st.by_day_verdict
+                .entry(day.clone())
+                .or_default()
+                .entry(r.verdict.as_str().into())
+                .or_default() += 1;
             *st.by_day.entry(day).or_default() += 1;
             let mut seen: Vec<&str> = Vec::new();
             for f in &r.findings {
@@ -557,6 +568,9 @@ impl AuditStore {
                 }
             }
             if let Some(u) = r.usage {
+                *st.tokens_by_department
+                    .entry(r.department.clone())
+                    .or_default() += u.total_tokens;
                 st.tokens.prompt += u.prompt_tokens;
                 st.tokens.completion += u.completion_tokens;
                 st.tokens.total += u.total_tokens;
