@@ -478,6 +478,23 @@ async fn cli_search_show_export_stats() {
     );
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 3); // header + 2
+    assert!(out.starts_with("seq,"), "no BOM unless asked");
+    let (code, out, _) = mamori(
+        &[
+            "logs", "export", "--format", "csv", "--bom", "--text", "HELLO",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("\u{FEFF}seq,"), "BOM for Excel on request");
+    let (code, out, _) = mamori(
+        &[
+            "logs", "export", "--format", "jsonl", "--bom", "--text", "HELLO",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with('{'), "a BOM is for CSV only");
     let file = dir.path().join("out.jsonl");
     let (code, _, err) = mamori(
         &[

@@ -70,7 +70,9 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use chain::{run_retention, BreakKind, ChainBreak, ChainPoint, VerifyReport};
 pub use error::StoreError;
-pub use query::{csv_cell, ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals};
+pub use query::{
+    csv_cell, ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals, UTF8_BOM,
+};
 pub use record::{
     AuditRecord, Consent, Feedback, FindingSummary, Rating, StoredRecord, Usage, Verdict,
 };

@@ -397,7 +397,10 @@ const CSV_HEADER: [&str; 28] = [
     "hash",
 ];
 
-/// Neutralises spreadsheet formulas in a CSV cell.
+/// UTF-8 byte order mark. Excel opens a CSV as UTF-8 only when the file starts with it
+/// (otherwise it assumes the local code page, Shift_JIS in Japan, and garbles the text).
+pub const UTF8_BOM: &str = "\u{FEFF}";
+
 /// A CSV cell made safe for spreadsheets: a leading = + - @ tab or CR is prefixed with '.
 pub fn csv_cell(s: &str) -> String {
     match s.chars().next() {
