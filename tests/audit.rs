@@ -134,13 +134,29 @@ async fn a_record_for_every_verdict_without_raw_values() {
         "usage from the final stream chunk"
     );
 
-    // Refused before the scan phase: not an exchange, not logged.
+    // A known caller's refusal is on record (who tried what), without the unscanned prompt.
+    let (s, refused) = send(&gw, ALICE, "no-such-model", "秘密の下書き", false).await;
+    assert_eq!(s, 404);
+    let rec = store.get(&refused).unwrap().unwrap().record;
+    assert_eq!(rec.verdict, Verdict::Error);
+    assert_eq!(rec.error.as_deref(), Some("unknown_model"));
+    assert_eq!(rec.status, Some(404));
+    assert_eq!(
+        (rec.user.as_str(), rec.model.as_str()),
+        ("alice", "no-such-model")
+    );
+    assert_eq!(
+        rec.prompt, None,
+        "a prompt that was not scanned is not stored"
+    );
+
+    // An unknown caller is only counted in metrics: nobody to attribute a record to.
     let (s, unauth) = send(&gw, "mk-wrong", "gpt-4o-mini", "x", false).await;
     assert_eq!(s, 401);
     assert!(store.get(&unauth).unwrap().is_none());
 
     let page = store.search(&Filter::default(), None, 100).unwrap();
-    assert_eq!(page.records.len(), 6);
+    assert_eq!(page.records.len(), 7);
     assert!(store.verify().unwrap().first_break.is_none());
 }
 
