@@ -20,6 +20,8 @@ use super::{AuditStore, StoreError};
 
 /// Records purged per atomic batch.
 const PURGE_CHUNK: usize = 1000;
+/// Old index keys removed per batch when the index is upgraded.
+const UPGRADE_CHUNK: usize = 10_000;
 
 /// A point of the chain: a seq and its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -402,11 +404,19 @@ pub(crate) fn upgrade_index(tree: &sled::Tree, db: &sled::Db) -> Result<(), Stor
             "audit store: rebuilding the search index in the posting-list format (once)"
         );
     }
-    let mut batch = sled::Batch::default();
-    for kv in tree.scan_prefix([layout::P_INDEX]) {
-        batch.remove(kv?.0);
+    // Old keys go in bounded batches: a large store has millions of them.
+    loop {
+        let mut batch = sled::Batch::default();
+        let mut n = 0usize;
+        for kv in tree.scan_prefix([layout::P_INDEX]).take(UPGRADE_CHUNK) {
+            batch.remove(kv?.0);
+            n += 1;
+        }
+        if n == 0 {
+            break;
+        }
+        tree.apply_batch(batch)?;
     }
-    tree.apply_batch(batch)?;
     let mut seq = first;
     while seq <= head {
         let mut postings = layout::Postings::default();
