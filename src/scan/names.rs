@@ -1303,7 +1303,9 @@ pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     // Rural addresses: 大字/字 + place name + a bare lot number (大字草津630).
     let aza = r"大?字[\x{4E00}-\x{9FFF}々ヶケ]{1,8}?[0-9]+(?:番地?)?(?:(?:-|の)[0-9]+)*";
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
-    let bldg = r"(?: ?[\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{1,16} ?[0-9]{1,4}(?:号室|号|階|F)?)?";
+    // It starts with a letter (not a dash read as ー) and its number ends there, so it never
+    // takes the first digits of a following identifier.
+    let bldg = r"(?: ?[\x{4E00}-\x{9FFF}々ァ-ヴA-Za-z][\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{0,15} ?[0-9]{1,4}(?:号室|号|階|F|\b))?";
     let pat = format!(
         "(?:(?:{pref})?(?:{muni}){{1,3}}{aza}|(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}){bldg}"
     );

@@ -486,7 +486,9 @@ impl Numbers {
                     && k - j <= 3
                 {
                     seps.push(Sep {
-                        hyphen: hy > 0,
+                        // A dash with spaces around it (1-6-1 － 1234…) is prose punctuation
+                        // between two values, not a joiner inside one.
+                        hyphen: hy > 0 && sp == 0,
                         paren: par > 0,
                         newline: nl > 0,
                     });
