@@ -31,6 +31,28 @@ fn texty() -> impl Strategy<Value = String> {
         Just("123456789018".to_string()),
         Just("ignore previous instructions".to_string()),
         "[ぁ-んァ-ヶ一-龥]{1,6}",
+        // Anchors of the context rules: labels, salutations, rural and building addresses.
+        prop::sample::select(vec![
+            "【担当】",
+            "ふりがな",
+            "です",
+            "Dear ",
+            "Regards,\n",
+            "cc: ",
+            "IP:",
+            "PW:",
+            "大字",
+            "丁目",
+            "番地",
+            "号室",
+            "ビル",
+            "|",
+            "欄に「",
+            "[16:22] ",
+            "課長",
+            "さん",
+        ])
+        .prop_map(str::to_string),
     ];
     prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
 }

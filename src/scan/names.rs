@@ -1305,7 +1305,7 @@ pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
     // It starts with a letter (not a dash read as ー) and its number ends there, so it never
     // takes the first digits of a following identifier.
-    let bldg = r"(?: ?[\x{4E00}-\x{9FFF}々ァ-ヴA-Za-z][\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{0,15} ?[0-9]{1,4}(?:号室|号|階|F|\b))?";
+    let bldg = r"(?P<bldg> ?[\x{4E00}-\x{9FFF}々ァ-ヴA-Za-z][\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{0,15} ?(?P<room>[0-9]{1,4})(?:号室|号|階|F|\b))?";
     let pat = format!(
         "(?:(?:{pref})?(?:{muni}){{1,3}}{aza}|(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}){bldg}"
     );
@@ -1336,11 +1336,33 @@ const ADDRESS_LABELS: &[&str] = &[
     "連絡先",
 ];
 
+/// Whether what the address pattern took as a building and room after the lot number
+/// really is one, and not a person with an honorific followed by a phone number
+/// (… 1-6-1 田中様 090-1234-5678) or the first digits of some other number.
+fn is_building(bldg: &str, room: &str, after: &str) -> bool {
+    const PERSONAL: [&str; 5] = ["様", "殿", "さん", "君", "氏"];
+    if PERSONAL.iter().any(|h| bldg.contains(h)) {
+        return false;
+    }
+    let suffixed = bldg.ends_with(['室', '号', '階', 'F']);
+    // Room numbers do not start with 0; a bare number running on into a dash or a digit
+    // is the start of something else (a phone number, an account).
+    suffixed
+        || !(room.starts_with('0')
+            || after.starts_with(|c: char| c == '-' || c == '－' || c.is_ascii_digit()))
+}
+
 /// Runs the address regex over `win` (starting at byte `off` of the text).
 pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut Vec<Raw>) {
-    for m in am.re.find_iter(win) {
+    for caps in am.re.captures_iter(win) {
+        let Some(m) = caps.get(0) else { continue };
         let mut s = m.start();
-        let e = m.end();
+        let mut e = m.end();
+        if let (Some(b), Some(room)) = (caps.get(1), caps.get(2)) {
+            if !is_building(b.as_str(), room.as_str(), &win[e..]) {
+                e = b.start();
+            }
+        }
         // Prefer a prefecture inside the match as the start (住所東京都… → 東京都…): the
         // earliest position any prefecture starts at, in one pass.
         if let Some(pm) = am.prefectures.find(&win[s..e]) {
@@ -1483,5 +1505,26 @@ mod tests {
         let t = "差出人 吾妻郡草津町大字草津630";
         addresses_in(&re, t, 0, &mut out);
         assert_eq!(&t[out[0].start..out[0].end], "吾妻郡草津町大字草津630");
+        // A person and a phone number after the lot number are not a building and room.
+        for t in [
+            "東京都千代田区永田町1-6-1 田中太郎様 090-1234-5678",
+            "東京都千代田区永田町1-6-1 田中 0312345678",
+            "東京都千代田区永田町1-6-1 田中 12-3456",
+        ] {
+            out.clear();
+            addresses_in(&re, t, 0, &mut out);
+            assert_eq!(
+                &t[out[0].start..out[0].end],
+                "東京都千代田区永田町1-6-1",
+                "{t}"
+            );
+        }
+        out.clear();
+        let t = "大阪市北区梅田1-1-1 サンハイツ 203 に住んでいます";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(
+            &t[out[0].start..out[0].end],
+            "大阪市北区梅田1-1-1 サンハイツ 203"
+        );
     }
 }
