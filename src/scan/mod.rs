@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod anchors;
 mod engine;
 mod mask;
 mod names;
