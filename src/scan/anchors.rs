@@ -249,6 +249,37 @@ impl Hits<'_> {
     }
 }
 
+/// Offset of the first ASCII digit in `hay`, eight bytes at a time (the digit walk's search
+/// for the next number, which byte-by-byte cost ~8% of a Japanese scan).
+pub(crate) fn find_ascii_digit(hay: &[u8]) -> Option<usize> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = hay.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let Ok(bytes) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
+        let w = u64::from_le_bytes(bytes);
+        // Per byte x < 0x80 (no carry between bytes): x + 0x50 has the top bit iff x >= '0',
+        // x + 0x46 iff x > '9'; bytes >= 0x80 are masked out by `!w`.
+        let lo = w & LOW7;
+        let m = lo.wrapping_add(0x5050_5050_5050_5050)
+            & !lo.wrapping_add(0x4646_4646_4646_4646)
+            & !w
+            & HIGH;
+        if m != 0 {
+            return Some(off + (m.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| off + p)
+}
+
 /// No character yet (not a scalar value, so it pairs with nothing).
 const NONE: u32 = 0x11_0000;
 
@@ -342,6 +373,22 @@ mod tests {
             "東京都京都府京都都",
         ] {
             assert_eq!(ours(PATS, t), reference(PATS, t), "{t}");
+        }
+    }
+
+    #[test]
+    fn finds_digits_as_position_does() {
+        let mut hay: Vec<u8> = (0u8..=255).collect();
+        hay.extend("漢字０１２abc/:9".bytes());
+        for s in 0..hay.len() {
+            for e in s..hay.len().min(s + 40) {
+                let h = &hay[s..e];
+                assert_eq!(
+                    find_ascii_digit(h),
+                    h.iter().position(u8::is_ascii_digit),
+                    "{s}..{e}"
+                );
+            }
         }
     }
 
