@@ -408,6 +408,7 @@ impl Engine {
                 });
             });
         }
+        norm.recycle();
         out.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         out
     }
