@@ -110,6 +110,9 @@ pub enum GatewayError {
         /// What is wrong, in English.
         problem: &'static str,
     },
+    /// An Azure-style route was called without `?api-version=`.
+    #[error("missing api-version")]
+    MissingApiVersion,
     /// The policy blocks what the request contains.
     #[error("policy violation")]
     PolicyViolation(Vec<FindingCount>),
@@ -169,9 +172,10 @@ impl GatewayError {
             | Self::AdminOnly
             | Self::ConsentRequired
             | Self::PlanViolation(_) => StatusCode::FORBIDDEN,
-            Self::MalformedJson(_) | Self::InvalidField { .. } | Self::PolicyViolation(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::InvalidField { .. }
+            | Self::MissingApiVersion
+            | Self::PolicyViolation(_) => StatusCode::BAD_REQUEST,
             Self::AuditUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UnknownModel(_) | Self::UnknownPlan(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -194,6 +198,7 @@ impl GatewayError {
             Self::AdminOnly => "admin_only",
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidField { .. } => "invalid_field",
+            Self::MissingApiVersion => "missing_api_version",
             Self::PolicyViolation(_) => "policy_violation",
             Self::PlanViolation(_) => "plan_violation",
             Self::AuditUnavailable => "audit_unavailable",
@@ -251,6 +256,7 @@ impl GatewayError {
             | Self::UnknownModel(_)
             | Self::PlanViolation(PlanRefusal::ModelNotInPlan { .. }) => Some("model"),
             Self::InvalidField { field, .. } => Some(field),
+            Self::MissingApiVersion => Some("api-version"),
             _ => None,
         }
     }
@@ -264,6 +270,7 @@ impl GatewayError {
             Self::AdminOnly => "この操作には管理用トークンが必要です。 / This endpoint requires an admin or auditor token.".into(),
             Self::MalformedJson(detail) => format!("リクエスト本文が正しいJSONではありません。 / The request body is not valid JSON: {detail}"),
             Self::InvalidField { field, problem } => format!("項目「{field}」が不正です。 / Invalid field '{field}': {problem}."),
+            Self::MissingApiVersion => "Azure OpenAI 形式のURLには api-version クエリパラメータが必要です（例: ?api-version=2024-10-21）。 / Azure OpenAI routes require the api-version query parameter (e.g. ?api-version=2024-10-21).".into(),
             Self::UnknownModel(m) => format!("モデル「{m}」は設定されていません。 / The model '{m}' does not exist or is not configured."),
             Self::UnknownPlan(p) => format!("利用計画「{p}」は設定されていません。 / No use plan '{p}' is configured."),
             Self::NotFound => "このURLは存在しません。 / Unknown route.".into(),

@@ -139,7 +139,21 @@ async fn openai_responses(State(s): State<Arc<AppState>>, req: Request) -> Respo
     model_call(s, Operation::Responses, RouteStyle::OpenAi, req).await
 }
 async fn azure_responses(State(s): State<Arc<AppState>>, req: Request) -> Response {
+    if !has_api_version(&req) {
+        return GatewayError::MissingApiVersion.into_response();
+    }
     model_call(s, Operation::Responses, RouteStyle::AzureUnscoped, req).await
+}
+
+/// Whether the query carries a non-empty `api-version`, as Azure OpenAI requires; mamori
+/// refuses its absence the way Azure would instead of silently choosing a version.
+fn has_api_version(req: &Request) -> bool {
+    req.uri().query().is_some_and(|q| {
+        q.split('&').any(|pair| {
+            pair.strip_prefix("api-version=")
+                .is_some_and(|v| !v.is_empty())
+        })
+    })
 }
 
 async fn azure_call(
@@ -149,6 +163,7 @@ async fn azure_call(
     req: Request,
 ) -> Response {
     match path {
+        Ok(_) if !has_api_version(&req) => GatewayError::MissingApiVersion.into_response(),
         Ok(UrlPath(deployment)) => {
             model_call(state, op, RouteStyle::Azure { deployment }, req).await
         }

@@ -134,13 +134,29 @@ async fn a_record_for_every_verdict_without_raw_values() {
         "usage from the final stream chunk"
     );
 
-    // Refused before the scan phase: not an exchange, not logged.
+    // A known caller's refusal is on record (who tried what), without the unscanned prompt.
+    let (s, refused) = send(&gw, ALICE, "no-such-model", "秘密の下書き", false).await;
+    assert_eq!(s, 404);
+    let rec = store.get(&refused).unwrap().unwrap().record;
+    assert_eq!(rec.verdict, Verdict::Error);
+    assert_eq!(rec.error.as_deref(), Some("unknown_model"));
+    assert_eq!(rec.status, Some(404));
+    assert_eq!(
+        (rec.user.as_str(), rec.model.as_str()),
+        ("alice", "no-such-model")
+    );
+    assert_eq!(
+        rec.prompt, None,
+        "a prompt that was not scanned is not stored"
+    );
+
+    // An unknown caller is only counted in metrics: nobody to attribute a record to.
     let (s, unauth) = send(&gw, "mk-wrong", "gpt-4o-mini", "x", false).await;
     assert_eq!(s, 401);
     assert!(store.get(&unauth).unwrap().is_none());
 
     let page = store.search(&Filter::default(), None, 100).unwrap();
-    assert_eq!(page.records.len(), 6);
+    assert_eq!(page.records.len(), 7);
     assert!(store.verify().unwrap().first_break.is_none());
 }
 
@@ -204,4 +220,51 @@ async fn fail_open_forwards_when_configured() {
     gw.state.store.inject_write_failure(true);
     let (s, _) = send(&gw, ALICE, "gpt-4o-mini", "x", false).await;
     assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn a_stream_whose_log_write_fails_is_kept_and_written_once_the_store_recovers() {
+    use futures_util::StreamExt;
+    let (gw, up) = start().await;
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .json(&chat_body("gpt-4o-mini", "gate", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let mut body = resp.bytes_stream();
+    body.next().await.unwrap().unwrap();
+    // The disk fails while the answer is streaming: the client still gets all of it…
+    gw.state.store.inject_write_failure(true);
+    up.open_gate();
+    let mut rest = Vec::new();
+    while let Some(chunk) = body.next().await {
+        rest.extend_from_slice(&chunk.unwrap());
+    }
+    assert!(String::from_utf8_lossy(&rest).contains("[DONE]"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        gw.state.store.get(&id).unwrap().is_none(),
+        "not written yet"
+    );
+    assert!(!gw.state.store.health().healthy);
+    // …and its record is not lost: it is written once the store works again.
+    gw.state.store.inject_write_failure(false);
+    let mut logged = None;
+    for _ in 0..100 {
+        logged = gw.state.store.get(&id).unwrap();
+        if logged.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rec = logged
+        .expect("the streamed exchange is logged after recovery")
+        .record;
+    assert!(rec.stream);
+    assert_eq!(rec.verdict, Verdict::Allowed);
+    assert!(gw.state.store.verify().unwrap().first_break.is_none());
 }

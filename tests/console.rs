@@ -603,6 +603,17 @@ async fn the_list_filters_and_the_detail_explains_a_block() {
     let csv = b.get("/admin/ui/export?format=csv&verdict=blocked").await;
     assert_eq!(csv.status, 200);
     assert!(csv.body.starts_with("seq,id,time,"));
+    // The console's CSV links ask for a BOM, so Excel opens them as UTF-8.
+    let logs = b.get("/admin/ui/logs?verdict=blocked").await;
+    assert!(logs.body.contains("/admin/ui/export?format=csv&amp;bom=1"));
+    let csv = b
+        .get("/admin/ui/export?format=csv&bom=1&verdict=blocked")
+        .await;
+    assert!(csv.body.starts_with("\u{FEFF}seq,id,time,"));
+    assert_eq!(
+        b.get("/admin/ui/export?format=csv&bom=maybe").await.status,
+        400
+    );
     assert_eq!(csv.body.matches(",blocked,").count(), 1, "{}", csv.body);
     assert!(csv.body.contains(&blocked));
 }
@@ -731,6 +742,10 @@ async fn use_plans_list_report_and_download() {
         "{}",
         csv.body
     );
+    let csv = b
+        .get("/admin/ui/plans/p-test/report?format=csv&bom=1")
+        .await;
+    assert!(csv.body.starts_with("\u{FEFF}section,"));
     assert_eq!(b.get("/admin/ui/plans/nope").await.status, 404);
     assert_eq!(b.get("/admin/ui/plans/p-test?from=bad").await.status, 400);
 }

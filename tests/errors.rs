@@ -146,6 +146,32 @@ async fn status_codes() {
     )
     .await;
     assert_eq!(s, 404);
+    // Azure routes need ?api-version= (Azure itself refuses its absence); an empty one too.
+    for url in [
+        "/openai/deployments/gpt-4o-mini/chat/completions",
+        "/openai/deployments/gpt-4o-mini/embeddings?api-version=",
+        "/openai/responses?foo=1",
+    ] {
+        let (s, v) = error_of(
+            c.post(gw.url(url))
+                .header("api-key", ALICE)
+                .json(&chat_body("gpt-4o-mini", "x", false))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str().unwrap()),
+            (400, "missing_api_version"),
+            "{url}"
+        );
+        assert_eq!(v["error"]["param"], "api-version");
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Azure OpenAI 形式"));
+    }
     let (s, _) = error_of(c.get(gw.url("/v2/unknown")).send().await.unwrap()).await;
     assert_eq!(s, 404);
     let (s, _) = error_of(c.get(&chat).bearer_auth(ALICE).send().await.unwrap()).await;

@@ -277,6 +277,25 @@ async fn outside_the_user_scope_is_refused() {
     let (gw, _up) = with_plan(&[("departments", "[\"広報課\"]")], "").await;
     let (status, body) = post(&gw, KEY, chat_body("m-mock", "こんにちは", false)).await;
     assert_plan_refusal(status, &body, "plan_out_of_scope", "利用者範囲");
+    // The attempt is on record for the auditors, under the plan, with the refusal's code.
+    let page = gw
+        .state
+        .store
+        .search(
+            &mamori::store::Filter {
+                plan: Some("p".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(page.records.len(), 1);
+    let rec = &page.records[0].record;
+    assert_eq!(rec.verdict, mamori::store::Verdict::Error);
+    assert_eq!(rec.error.as_deref(), Some("plan_violation"));
+    assert_eq!((rec.user.as_str(), rec.status), ("pat", Some(403)));
+    assert_eq!(rec.prompt, None);
     let metrics = client()
         .get(gw.url("/metrics"))
         .send()

@@ -371,6 +371,18 @@ async fn the_cli_prints_the_same_report() {
             .join("\n")
     };
     assert_eq!(without_time(&printed), without_time(&expected));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["report", "--plan", "faq-trial", "--format", "csv", "--bom"])
+        .arg("--config")
+        .arg(golden_dir().join("report-config.toml"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("\u{FEFF}section,item,metric,value"));
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args(["report", "--plan", "nope", "--format", "md"])

@@ -305,6 +305,25 @@ async fn stats_count_by_dimension() {
     assert_eq!(st.by_model.get("gpt-4o"), Some(&10));
     assert_eq!(st.by_day.get("2026-11-01"), Some(&12));
     assert_eq!(st.by_day.values().sum::<u64>(), 40);
+    // The per-day verdict split adds up to each day's total and to each verdict's total.
+    for (day, n) in &st.by_day {
+        assert_eq!(st.by_day_verdict[day].values().sum::<u64>(), *n, "{day}");
+    }
+    for (verdict, n) in &st.by_verdict {
+        let split: u64 = st
+            .by_day_verdict
+            .values()
+            .filter_map(|m| m.get(verdict))
+            .sum();
+        assert_eq!(split, *n, "{verdict}");
+    }
+    assert_eq!(
+        st.by_day_verdict["2026-11-01"].get("allowed"),
+        Some(&2),
+        "records 0 and 6 of the first day are allowed"
+    );
+    assert_eq!(st.tokens_by_department.get("総務課"), Some(&60));
+    assert_eq!(st.tokens_by_department.get("情報政策課"), Some(&60));
     assert_eq!(st.tokens.total, 120);
     let alice = store
         .stats(&Filter {
@@ -459,6 +478,23 @@ async fn cli_search_show_export_stats() {
     );
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 3); // header + 2
+    assert!(out.starts_with("seq,"), "no BOM unless asked");
+    let (code, out, _) = mamori(
+        &[
+            "logs", "export", "--format", "csv", "--bom", "--text", "HELLO",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("\u{FEFF}seq,"), "BOM for Excel on request");
+    let (code, out, _) = mamori(
+        &[
+            "logs", "export", "--format", "jsonl", "--bom", "--text", "HELLO",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with('{'), "a BOM is for CSV only");
     let file = dir.path().join("out.jsonl");
     let (code, _, err) = mamori(
         &[

@@ -189,7 +189,20 @@ pub(super) async fn export_logs(
     export_response(&state, &q)
 }
 
-/// The export download for query `q` (`format` and filters), after authentication;
+/// Whether the query asks for a UTF-8 byte order mark before CSV (`bom=1` or `bom=true`),
+/// for spreadsheets that otherwise guess the code page.
+pub(crate) fn bom_requested(q: &HashMap<String, String>) -> Result<bool, GatewayError> {
+    match q.get("bom").map(String::as_str) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(_) => Err(GatewayError::InvalidField {
+            field: "bom",
+            problem: "expected 1, true, 0 or false",
+        }),
+    }
+}
+
+/// The export download for query `q` (`format`, `bom` and filters), after authentication;
 /// shared by the API and the console.
 pub(super) fn export_response(
     state: &AppState,
@@ -205,13 +218,18 @@ pub(super) fn export_response(
             })
         }
     };
+    let bom = format == ExportFormat::Csv && bom_requested(q)?;
     let filter = filter_from(q, date_offset(state))?;
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(EXPORT_CHUNKS_IN_FLIGHT);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {
+        let mut buf = Vec::with_capacity(EXPORT_CHUNK);
+        if bom {
+            buf.extend_from_slice(crate::store::UTF8_BOM.as_bytes());
+        }
         let mut w = ChunkWriter {
             tx: tx.clone(),
-            buf: Vec::with_capacity(EXPORT_CHUNK),
+            buf,
         };
         match store.export(&filter, format, &mut w).and_then(|n| {
             w.send_buf()

@@ -54,7 +54,7 @@ pub(super) async fn list_plans(
     Ok(Json(json!({"object": "list", "data": data})))
 }
 
-/// `GET /admin/reports/{plan}?from=&to=&format=json|md|csv`: the plan's report.
+/// `GET /admin/reports/{plan}?from=&to=&format=json|md|csv[&bom=1]`: the plan's report.
 pub(super) async fn plan_report(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -116,10 +116,13 @@ pub(super) async fn plan_report(
             .map(|v| Json(v).into_response())
             .map_err(|_| GatewayError::Internal);
     }
-    let body = report::render(&built, format).map_err(|e| {
+    let mut body = report::render(&built, format).map_err(|e| {
         tracing::error!(error = %e, "report rendering failed");
         GatewayError::Internal
     })?;
+    if format == ReportFormat::Csv && super::api::bom_requested(&q)? {
+        body.insert_str(0, crate::store::UTF8_BOM);
+    }
     let (content_type, ext) = match format {
         ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         _ => ("text/markdown; charset=utf-8", "md"),

@@ -113,6 +113,9 @@ pub enum LogsCommand {
         /// Write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Start CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8.
+        #[arg(long)]
+        bom: bool,
     },
     /// Print aggregate counts as JSON.
     Stats {
@@ -164,7 +167,14 @@ pub fn run(cmd: LogsCommand) -> ExitCode {
             filter,
             format,
             out,
-        } => export(&data_dir, filter.into(), format, out.as_deref()),
+            bom,
+        } => export(
+            &data_dir,
+            filter.into(),
+            format,
+            out.as_deref(),
+            bom && format == ExportFormat::Csv,
+        ),
         LogsCommand::Stats { data_dir, filter } => stats(&data_dir, filter.into()),
         LogsCommand::Verify { data_dir, json } => verify(&data_dir, json),
     }
@@ -241,23 +251,26 @@ fn show(dir: &Path, id: &str) -> ExitCode {
     }
 }
 
-fn export(dir: &Path, f: Filter, format: ExportFormat, out: Option<&Path>) -> ExitCode {
+fn export(dir: &Path, f: Filter, format: ExportFormat, out: Option<&Path>, bom: bool) -> ExitCode {
     let store = match open(dir) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let run = |mut w: &mut dyn Write| -> Result<u64, StoreError> {
+        if bom {
+            w.write_all(crate::store::UTF8_BOM.as_bytes())
+                .map_err(|e| StoreError::Export(e.to_string()))?;
+        }
+        store.export(&f, format, &mut w)
+    };
     let result = match out {
         Some(path) => match std::fs::File::create(path) {
-            Ok(file) => {
-                let mut w = std::io::BufWriter::new(file);
-                store.export(&f, format, &mut w)
-            }
+            Ok(file) => run(&mut std::io::BufWriter::new(file)),
             Err(e) => return fail(format!("cannot create {}: {e}", path.display())),
         },
         None => {
             let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            store.export(&f, format, &mut w)
+            run(&mut std::io::BufWriter::new(stdout.lock()))
         }
     };
     match result {

@@ -36,6 +36,9 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Start CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -94,10 +97,13 @@ pub fn run(args: ReportArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let text = match report::render(&built, args.format) {
+    let mut text = match report::render(&built, args.format) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
+    if args.bom && args.format == ReportFormat::Csv {
+        text.insert_str(0, crate::store::UTF8_BOM);
+    }
     let written = match &args.out {
         Some(path) => std::fs::write(path, text.as_bytes()),
         None => std::io::stdout().lock().write_all(text.as_bytes()),

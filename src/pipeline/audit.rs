@@ -1,6 +1,9 @@
-//! Phase 7, log: one audit record for every exchange that reached the scan
-//! phase (allowed, masked, warned, blocked, upstream error), written before
-//! the answer is released when durability is strict.
+//! Phase 7, log: one audit record for every exchange of an authenticated
+//! caller (allowed, masked, warned, blocked, upstream error, and refusals such
+//! as a use plan's, with verdict `error` and the error code), written before
+//! the answer is released when durability is strict. A request refused before
+//! its body was scanned has no prompt in the record: unscanned text is never
+//! stored.
 //!
 //! The record holds counts and types of findings, never values; the prompt as
 //! forwarded (masked; a blocked prompt is stored masked too) and the output as
@@ -25,13 +28,22 @@ pub fn ensure_writable(state: &AppState) -> Result<(), GatewayError> {
 }
 
 /// Writes the exchange's record. `Err` means it is not logged.
+///
+/// A streamed answer has already reached the client when its record is written (only
+/// its `[DONE]` waits for the flush), so a failed write keeps the record queued for the
+/// writer to retry rather than losing it.
 pub async fn record(state: &AppState, ex: &Exchange) -> Result<(), GatewayError> {
-    if !ex.scanned {
+    if !ex.attributed {
         return Ok(());
     }
     let rec = to_record(state, ex);
-    match state.store.append(rec).await {
-        Ok(_) => Ok(()),
+    let written = if ex.released {
+        state.store.append_released(rec).await
+    } else {
+        state.store.append(rec).await.map(|_| ())
+    };
+    match written {
+        Ok(()) => Ok(()),
         Err(e) => {
             crate::metrics::events::AuditWriteFailed { error: &e }.emit(&state.metrics);
             if state.settings.audit.fail_open {

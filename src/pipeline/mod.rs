@@ -12,6 +12,7 @@
 //! phases run; they run for every request, answered or refused, and for a
 //! stream only once the stream is over.
 
+pub mod answer;
 pub mod audit;
 pub mod auth;
 pub mod forward;
@@ -120,8 +121,11 @@ pub struct Exchange {
     pub ttfb: Option<Duration>,
     /// Output, usage and notice facts.
     pub answer: stamp::AnswerFacts,
-    /// Whether the exchange reached the scan phase (only those are audited).
-    pub scanned: bool,
+    /// Whether the caller authenticated: then the exchange is audited, refusals included
+    /// (unknown callers are only counted in metrics).
+    pub attributed: bool,
+    /// Whether the answer reached the client before the log phase (streams).
+    pub released: bool,
     /// Findings in both directions (types, counts, actions; never values).
     pub findings: Vec<scan::FindingSummary>,
     /// The prompt as forwarded (masked), for the log.
@@ -159,7 +163,8 @@ impl Exchange {
             upstream_elapsed: None,
             ttfb: None,
             answer: stamp::AnswerFacts::default(),
-            scanned: false,
+            attributed: false,
+            released: false,
             findings: Vec::new(),
             prompt: None,
             policy: None,
@@ -228,9 +233,10 @@ pub async fn handle(
         ex.ttfb = Some(ex.received.elapsed());
     }
     match finish(&state, ex).await {
-        Ok(()) => resp,
-        // Strict durability: an answer that is not on record is not released.
-        Err(err) => err.into_response(),
+        // Strict durability: an answer that is not on record is not released. A refusal
+        // releases nothing, so it keeps its own status even when it could not be logged.
+        Err(err) if resp.status().is_success() => err.into_response(),
+        _ => resp,
     }
 }
 
@@ -247,11 +253,13 @@ async fn run(
     let ex = slot.as_mut().ok_or(GatewayError::Internal)?;
     // 1. authenticate (before reading a byte of body from an unknown caller)
     let caller = state.keys.staff(headers)?;
+    ex.attributed = true;
     ex.user = Some(caller.user().to_owned());
     ex.department = Some(caller.department().to_owned());
-    // 2a. the use plan's period and scope (before reading the body)
+    // 2a. the use plan's period and scope (before reading the body); a refusal is
+    // logged under the plan too
+    ex.plan = settings.plan_of(&caller.key).map(|p| p.id.clone());
     let admission = plan::admit(settings, &caller)?;
-    ex.plan = admission.plan.map(|p| p.id.clone());
     // Q16: public use needs recorded consent before the first answer.
     if caller.key.public {
         match has_current_consent(&state.store, settings, caller.user()) {
@@ -288,7 +296,6 @@ async fn run(
         tracing::error!(policy = plan.policy, "policy not loaded; refusing request");
         GatewayError::Unavailable
     })?;
-    ex.scanned = true;
     ex.policy = Some(policy.name().to_owned());
     audit::ensure_writable(state)?;
     let (scanned, blocked) = scan::scan_request(&policy, &mut req, plan.ceiling());
@@ -330,6 +337,7 @@ async fn run(
             stamper,
             move |outcome, facts| async move {
                 let _active = active;
+                ex.released = true;
                 ex.upstream_elapsed = Some(upstream_started.elapsed());
                 ex.ttfb = outcome.first_event.map(|t| t.duration_since(ex.received));
                 ex.findings.extend(facts.findings.iter().cloned());
@@ -347,7 +355,7 @@ async fn run(
                     });
                 }
                 if finish(&state, ex).await.is_err() {
-                    tracing::error!("a streamed exchange could not be logged");
+                    tracing::error!("a streamed exchange could not be queued for the audit log");
                 }
             },
         );

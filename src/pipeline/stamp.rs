@@ -266,7 +266,89 @@ impl OutputFilter {
 }
 
 /// Filters and stamps a whole JSON answer. Returns the new body if it changed.
+///
+/// Answers of the usual shape are handled on their bytes ([`super::answer`]): only the
+/// texts that change are rewritten. Anything else goes through a `serde_json::Value` tree.
 pub fn stamp_whole(
+    op: Operation,
+    body: &[u8],
+    notice: Option<&Notice>,
+    filter: &mut OutputFilter,
+) -> (Option<Vec<u8>>, AnswerFacts) {
+    match super::answer::locate(op, body) {
+        Some(located) => stamp_located(op, body, located, notice, filter),
+        None => stamp_tree(op, body, notice, filter),
+    }
+}
+
+fn stamp_located(
+    op: Operation,
+    body: &[u8],
+    located: super::answer::Located,
+    notice: Option<&Notice>,
+    filter: &mut OutputFilter,
+) -> (Option<Vec<u8>>, AnswerFacts) {
+    let mut facts = AnswerFacts {
+        usage: located.usage,
+        ..AnswerFacts::default()
+    };
+    let mut texts = located.texts;
+    let mut changed = vec![false; texts.len()];
+    // 1. scan the output as the provider wrote it; the log keeps this (masked) text
+    for (slot, c) in texts.iter_mut().zip(changed.iter_mut()) {
+        *c = filter.scan(&mut slot.text);
+        facts.capture(&slot.text);
+    }
+    if filter.blocked() {
+        return (blocked_body(op, body, &filter.block_message()), facts);
+    }
+    // 2. restore the request's placeholders, 3. add the notice where text is for a person
+    let mut noticed = false;
+    for (slot, c) in texts.iter_mut().zip(changed.iter_mut()) {
+        *c |= filter.restore(&mut slot.text);
+        if let (Some(n), false) = (notice, slot.machine) {
+            slot.text = n.apply(&slot.text);
+            noticed = true;
+            *c = true;
+        }
+    }
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = texts
+        .iter()
+        .zip(&changed)
+        .filter(|(_, c)| **c)
+        .map(|(slot, _)| (slot.span.clone(), slot.text.as_str()))
+        .collect();
+    let mut output_text = located.output_text;
+    if let Some(slot) = output_text.as_mut() {
+        let restored = filter.restore(&mut slot.text);
+        if let Some(n) = notice {
+            slot.text = n.apply(&slot.text);
+            noticed = true;
+        }
+        if restored || notice.is_some() {
+            edits.push((slot.span.clone(), slot.text.as_str()));
+        }
+    }
+    facts.notice_applied = noticed;
+    if edits.is_empty() {
+        return (None, facts);
+    }
+    (super::answer::splice(body, edits), facts)
+}
+
+/// The answer with every output text replaced by `msg` and each choice finished as
+/// `content_filter` (a `block` finding in the output).
+fn blocked_body(op: Operation, body: &[u8], msg: &str) -> Option<Vec<u8>> {
+    let mut v = serde_json::from_slice::<Value>(body).ok()?;
+    for_each_output_text(op, &mut v, &mut |text, _| *text = msg.to_owned());
+    for choice in choices_mut(&mut v) {
+        choice.insert("finish_reason".into(), json!("content_filter"));
+    }
+    serde_json::to_vec(&v).ok()
+}
+
+/// The tree path, for answers [`super::answer::locate`] does not read.
+fn stamp_tree(
     op: Operation,
     body: &[u8],
     notice: Option<&Notice>,
@@ -280,21 +362,13 @@ pub fn stamp_whole(
         facts.usage = Some(u);
     }
     let mut changed = false;
-    // 1. scan the output as the provider wrote it; the log keeps this (masked) text
     for_each_output_text(op, &mut v, &mut |text, _| {
         changed |= filter.scan(text);
         facts.capture(text);
     });
     if filter.blocked() {
-        let msg = filter.block_message();
-        for_each_output_text(op, &mut v, &mut |text, _| *text = msg.clone());
-        for choice in choices_mut(&mut v) {
-            choice.insert("finish_reason".into(), json!("content_filter"));
-        }
-        let body = serde_json::to_vec(&v).ok();
-        return (body, facts);
+        return (blocked_body(op, body, &filter.block_message()), facts);
     }
-    // 2. restore the request's placeholders, 3. add the notice where text is for a person
     let mut noticed = false;
     for_each_output_text(op, &mut v, &mut |text, machine| {
         changed |= filter.restore(text);
@@ -304,10 +378,12 @@ pub fn stamp_whole(
         }
     });
     if op == Operation::Responses {
-        if let (Some(Value::String(t)), Some(n)) = (v.get_mut("output_text"), notice) {
-            filter.restore(t);
-            *t = n.apply(t);
-            noticed = true;
+        if let Some(Value::String(t)) = v.get_mut("output_text") {
+            changed |= filter.restore(t);
+            if let Some(n) = notice {
+                *t = n.apply(t);
+                noticed = true;
+            }
         }
     }
     facts.notice_applied = noticed;

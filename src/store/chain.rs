@@ -7,6 +7,7 @@
 //! equals the stored one (content). Finally the last record must equal the
 //! chain head, so a truncated tail is reported as missing.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ use super::{AuditStore, StoreError};
 
 /// Records purged per atomic batch.
 const PURGE_CHUNK: usize = 1000;
+/// Old index keys removed per batch when the index is upgraded.
+const UPGRADE_CHUNK: usize = 10_000;
 
 /// A point of the chain: a seq and its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +300,7 @@ impl AuditStore {
         let mut purged = 0usize;
         loop {
             let mut batch = sled::Batch::default();
+            let mut terms: BTreeSet<Vec<u8>> = BTreeSet::new();
             let mut n = 0usize;
             let mut last: Option<(u64, Hash)> = None;
             let mut reached_live = false;
@@ -321,14 +325,17 @@ impl AuditStore {
                     batch.remove(idk);
                     batch.remove(layout::feedback_key(&rec.id));
                 }
-                for ik in layout::index_keys(&rec, seq) {
-                    batch.remove(ik);
-                }
+                terms.extend(
+                    layout::index_terms(&rec)
+                        .into_iter()
+                        .filter_map(|(tag, value)| layout::index_prefix(tag, value)),
+                );
                 last = Some((seq, entry.hash));
                 n += 1;
                 seq += 1;
             }
             let Some((s, h)) = last else { break };
+            trim_postings(tree, &terms, s, &mut batch)?;
             batch.insert(layout::K_ANCHOR, &layout::encode_point(s, &h)[..]);
             let r = shared
                 .check_fault()
@@ -354,6 +361,90 @@ impl AuditStore {
     }
 }
 
+/// Adds to `batch` what removes seqs up to `upto` from the posting lists of `terms`:
+/// lists wholly at or below `upto` go; a list that straddles it is re-keyed by its first
+/// remaining seq.
+fn trim_postings(
+    tree: &sled::Tree,
+    terms: &BTreeSet<Vec<u8>>,
+    upto: u64,
+    batch: &mut sled::Batch,
+) -> Result<(), StoreError> {
+    for prefix in terms {
+        let from = layout::posting_key(prefix, 0);
+        let to = layout::posting_key(prefix, upto.saturating_add(1));
+        for kv in tree.range(from..to) {
+            let (k, v) = kv?;
+            let seqs = layout::decode_postings(&v)?;
+            batch.remove(k);
+            let keep: Vec<u64> = seqs.into_iter().filter(|&q| q > upto).collect();
+            if let Some(&first) = keep.first() {
+                batch.insert(
+                    layout::posting_key(prefix, first),
+                    layout::encode_postings(&keep),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Brings the search index to the current format. Stores written before posting lists
+/// hold one index key per record and term; those are dropped and the lists rebuilt from
+/// the records (the chained bytes are not touched). Runs once, on open.
+pub(crate) fn upgrade_index(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreError> {
+    if tree.get(layout::K_INDEX_FORMAT)?.as_deref() == Some(&[layout::INDEX_FORMAT][..]) {
+        return Ok(());
+    }
+    let head = read_point(tree, layout::K_HEAD)?.map_or(0, |(s, _)| s);
+    let first = read_point(tree, layout::K_ANCHOR)?.map_or(1, |(s, _)| s + 1);
+    if head >= first {
+        tracing::warn!(
+            records = head + 1 - first,
+            "audit store: rebuilding the search index in the posting-list format (once)"
+        );
+    }
+    // Old keys go in bounded batches: a large store has millions of them.
+    loop {
+        let mut batch = sled::Batch::default();
+        let mut n = 0usize;
+        for kv in tree.scan_prefix([layout::P_INDEX]).take(UPGRADE_CHUNK) {
+            batch.remove(kv?.0);
+            n += 1;
+        }
+        if n == 0 {
+            break;
+        }
+        tree.apply_batch(batch)?;
+    }
+    let mut seq = first;
+    while seq <= head {
+        let mut postings = layout::Postings::default();
+        let end = head.min(seq.saturating_add(PURGE_CHUNK as u64 - 1));
+        for s in seq..=end {
+            // A missing or unreadable record is verify's to report; it just stays unindexed.
+            let Some(v) = tree.get(layout::record_key(s))? else {
+                continue;
+            };
+            let Ok(entry) = layout::decode_entry(&v) else {
+                continue;
+            };
+            if let Ok(rec) = serde_json::from_slice::<AuditRecord>(entry.canonical) {
+                postings.add(&rec, s);
+            }
+        }
+        let mut batch = sled::Batch::default();
+        for (k, v) in postings.into_entries() {
+            batch.insert(k, v);
+        }
+        tree.apply_batch(batch)?;
+        seq = end + 1;
+    }
+    tree.insert(layout::K_INDEX_FORMAT, &[layout::INDEX_FORMAT][..])?;
+    db.flush()?;
+    Ok(())
+}
+
 /// Runs retention every `every` until `shutdown`: purges records older than
 /// `retention_days` (from the store's config; returns at once when unset).
 pub async fn run_retention(store: AuditStore, every: Duration, shutdown: impl Future<Output = ()>) {
@@ -377,5 +468,188 @@ pub async fn run_retention(store: AuditStore, every: Duration, shutdown: impl Fu
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::store::{Durability, Filter, FindingSummary, StoreConfig, Verdict};
+    use time::macros::datetime;
+
+    fn rec(i: usize) -> AuditRecord {
+        AuditRecord {
+            id: format!("01TEST{i:020}"),
+            time: datetime!(2026-11-01 00:00 UTC) + time::Duration::minutes(i as i64),
+            user: ["alice", "bob", "carol"][i % 3].into(),
+            department: "総務課".into(),
+            plan: None,
+            route: "openai.chat".into(),
+            model: "gpt-4o-mini".into(),
+            provider: "mock".into(),
+            upstream_status: Some(200),
+            latency_ms: 1.0,
+            upstream_ms: None,
+            usage: None,
+            verdict: if i % 4 == 0 {
+                Verdict::Masked
+            } else {
+                Verdict::Allowed
+            },
+            findings: if i % 4 == 0 {
+                vec![FindingSummary {
+                    kind: "phone_jp".into(),
+                    count: 1,
+                    action: "mask".into(),
+                    direction: "request".into(),
+                }]
+            } else {
+                vec![]
+            },
+            prompt: None,
+            output: None,
+            notice_applied: false,
+            stream: false,
+            client_ip: None,
+            user_agent: None,
+            status: Some(200),
+            error: None,
+        }
+    }
+
+    /// Writes `n` records in batches of `per_batch` through the real batch writer path.
+    fn store_with(dir: &std::path::Path, n: usize, per_batch: usize) -> AuditStore {
+        let cfg = StoreConfig {
+            durability: Durability::Batched { max_delay_ms: 1 },
+            ..StoreConfig::default()
+        };
+        let (store, _writer) = AuditStore::open(dir, cfg).unwrap();
+        let (mut next, mut prev) =
+            super::super::writer::load_chain_tail(&store.shared.tree).unwrap();
+        let recs: Vec<AuditRecord> = (0..n).map(rec).collect();
+        for chunk in recs.chunks(per_batch) {
+            let jobs: Vec<crate::store::Job> = chunk
+                .iter()
+                .map(|r| crate::store::Job {
+                    canonical: layout::canonical_bytes(r).unwrap(),
+                    rec: r.clone(),
+                    reply: None,
+                    retry: true,
+                })
+                .collect();
+            let points =
+                super::super::writer::write_batch_for_test(&store.shared, &jobs, next, prev);
+            let &(s, h) = points.last().unwrap();
+            next = s + 1;
+            prev = h;
+        }
+        store
+    }
+
+    fn users(store: &AuditStore, user: &str, limit: usize) -> Vec<u64> {
+        let filter = Filter {
+            user: Some(user.into()),
+            ..Filter::default()
+        };
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store.search(&filter, cursor.as_deref(), limit).unwrap();
+            out.extend(page.records.iter().map(|r| r.seq));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn posting_lists_serve_pages_and_survive_a_straddling_purge() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), 40, 16);
+        // Batches of 16 hold several alice records each: one list per batch, not per record.
+        let lists = store
+            .shared
+            .tree
+            .scan_prefix(layout::index_prefix(layout::T_USER, "alice").unwrap())
+            .count();
+        assert_eq!(lists, 3);
+        let alice: Vec<u64> = (1..=40).rev().filter(|s| (s - 1) % 3 == 0).collect();
+        assert_eq!(users(&store, "alice", 4), alice);
+        assert_eq!(users(&store, "alice", 1000), alice);
+        let phones = store
+            .search(
+                &Filter {
+                    detector: Some("phone_jp".into()),
+                    ..Filter::default()
+                },
+                None,
+                1000,
+            )
+            .unwrap();
+        assert_eq!(phones.records.len(), 10);
+
+        // Purge the first 20 records: the second list (seqs 17..32) straddles the cut.
+        let cutoff = datetime!(2026-11-01 00:20 UTC);
+        assert_eq!(store.purge_before(cutoff).unwrap(), 20);
+        let kept: Vec<u64> = alice.iter().copied().filter(|&s| s > 20).collect();
+        assert_eq!(users(&store, "alice", 3), kept);
+        let firsts: Vec<u64> = store
+            .shared
+            .tree
+            .scan_prefix(layout::index_prefix(layout::T_USER, "alice").unwrap())
+            .map(|kv| {
+                let (k, _) = kv.unwrap();
+                u64::from_be_bytes(k[k.len() - 8..].try_into().unwrap())
+            })
+            .collect();
+        assert_eq!(firsts, vec![22, 34], "re-keyed by the first remaining seq");
+        assert!(store.verify().unwrap().intact);
+    }
+
+    #[test]
+    fn an_old_per_record_index_is_rebuilt_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = store_with(dir.path(), 12, 5);
+            let tree = &store.shared.tree;
+            // Turn the store into the pre-posting-list layout: one empty-valued key per term.
+            for kv in tree.scan_prefix([layout::P_INDEX]) {
+                tree.remove(kv.unwrap().0).unwrap();
+            }
+            for i in 0..12u64 {
+                let r = rec(i as usize);
+                for (tag, value) in layout::index_terms(&r) {
+                    let prefix = layout::index_prefix(tag, value).unwrap();
+                    tree.insert(layout::posting_key(&prefix, i + 1), &[][..])
+                        .unwrap();
+                }
+            }
+            tree.remove(layout::K_INDEX_FORMAT).unwrap();
+            store.shared.db.flush().unwrap();
+        }
+        let (store, _writer) = AuditStore::open(dir.path(), StoreConfig::default()).unwrap();
+        assert_eq!(users(&store, "bob", 2), vec![11, 8, 5, 2]);
+        let masked = store
+            .search(
+                &Filter {
+                    verdict: Some(Verdict::Masked),
+                    ..Filter::default()
+                },
+                None,
+                100,
+            )
+            .unwrap();
+        assert_eq!(masked.records.len(), 3);
+        assert_eq!(
+            store
+                .shared
+                .tree
+                .get(layout::K_INDEX_FORMAT)
+                .unwrap()
+                .as_deref(),
+            Some(&[layout::INDEX_FORMAT][..])
+        );
     }
 }

@@ -14,7 +14,8 @@ pub const TREE: &str = "audit";
 pub const P_RECORD: u8 = b'r';
 /// Id index: `i` + id → seq (u64 big-endian).
 pub const P_ID: u8 = b'i';
-/// Secondary indexes: `x` + tag + len (u16 BE) + value + seq (u64 BE) → empty.
+/// Secondary indexes: `x` + tag + len (u16 BE) + value + first seq (u64 BE) → posting list
+/// (the ascending seqs, u64 BE each, of one write batch's records with that value).
 pub const P_INDEX: u8 = b'x';
 /// Feedback: `f` + id → JSON.
 pub const P_FEEDBACK: u8 = b'f';
@@ -24,6 +25,11 @@ pub const P_CONSENT: u8 = b'c';
 pub const K_HEAD: &[u8] = b"mhead";
 /// Anchor: seq (8) + hash (32) of the last purged record.
 pub const K_ANCHOR: &[u8] = b"manchor";
+/// Index format (one byte). Absent in stores written before posting lists, whose
+/// one-key-per-record index entries are rebuilt on open.
+pub const K_INDEX_FORMAT: &[u8] = b"mindexfmt";
+/// Current index format: posting lists.
+pub const INDEX_FORMAT: u8 = 2;
 
 /// Entry format version byte.
 pub const ENTRY_VERSION: u8 = 1;
@@ -90,41 +96,81 @@ pub fn index_prefix(tag: u8, value: &str) -> Option<Vec<u8>> {
     Some(k)
 }
 
-/// Full index key for (tag, value, seq).
-pub fn index_key(tag: u8, value: &str, seq: u64) -> Option<Vec<u8>> {
-    let mut k = index_prefix(tag, value)?;
-    k.extend_from_slice(&seq.to_be_bytes());
-    Some(k)
+/// Key of one posting list: the (tag, value) prefix + the list's first seq (u64 BE).
+pub fn posting_key(prefix: &[u8], first: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + 8);
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(&first.to_be_bytes());
+    k
 }
 
-/// All index keys a record contributes.
-pub fn index_keys(rec: &AuditRecord, seq: u64) -> Vec<Vec<u8>> {
+/// The (tag, value) terms a record is indexed under: one per field, one per finding type.
+pub fn index_terms(rec: &AuditRecord) -> Vec<(u8, &str)> {
     let mut out = Vec::with_capacity(6 + rec.findings.len());
-    let mut push = |tag: u8, v: &str| {
-        if let Some(k) = index_key(tag, v, seq) {
-            out.push(k);
-        }
-    };
-    push(T_USER, &rec.user);
-    push(T_DEPT, &rec.department);
+    out.push((T_USER, rec.user.as_str()));
+    out.push((T_DEPT, rec.department.as_str()));
     if let Some(p) = &rec.plan {
-        push(T_PLAN, p);
+        out.push((T_PLAN, p.as_str()));
     }
-    push(T_MODEL, &rec.model);
-    push(T_VERDICT, rec.verdict.as_str());
+    out.push((T_MODEL, rec.model.as_str()));
+    out.push((T_VERDICT, rec.verdict.as_str()));
     let mut types: Vec<&str> = rec.findings.iter().map(|f| f.kind.as_str()).collect();
     types.sort_unstable();
     types.dedup();
-    for t in types {
-        push(T_TYPE, t);
-    }
+    out.extend(types.into_iter().map(|t| (T_TYPE, t)));
     out
 }
 
-/// Reads the trailing seq of an index key.
-pub fn seq_from_index_key(k: &[u8]) -> Option<u64> {
-    let tail = k.get(k.len().checked_sub(8)?..)?;
-    Some(u64::from_be_bytes(tail.try_into().ok()?))
+/// Groups the index terms of consecutive records into posting lists, one per (tag, value):
+/// prefix → ascending seqs. A batch writes one key per list instead of one per term and
+/// record, which is what keeps sled's work per record small under load.
+#[derive(Debug, Default)]
+pub struct Postings {
+    lists: std::collections::BTreeMap<Vec<u8>, Vec<u64>>,
+}
+
+impl Postings {
+    /// Adds record `seq` (seqs must be added in ascending order).
+    pub fn add(&mut self, rec: &AuditRecord, seq: u64) {
+        for (tag, value) in index_terms(rec) {
+            // Values longer than u16::MAX bytes are not indexed (a filter on them still works
+            // by scanning the records).
+            if let Some(prefix) = index_prefix(tag, value) {
+                self.lists.entry(prefix).or_default().push(seq);
+            }
+        }
+    }
+
+    /// The (key, value) pairs to insert: one per list.
+    pub fn into_entries(self) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> {
+        self.lists.into_iter().filter_map(|(prefix, seqs)| {
+            let first = *seqs.first()?;
+            Some((posting_key(&prefix, first), encode_postings(&seqs)))
+        })
+    }
+}
+
+/// Encodes ascending seqs as consecutive u64 BE.
+pub fn encode_postings(seqs: &[u64]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(seqs.len() * 8);
+    for s in seqs {
+        v.extend_from_slice(&s.to_be_bytes());
+    }
+    v
+}
+
+/// Decodes a posting list written by [`encode_postings`].
+pub fn decode_postings(v: &[u8]) -> Result<Vec<u64>, StoreError> {
+    if v.len() % 8 != 0 {
+        return Err(StoreError::Corrupt("index posting list malformed".into()));
+    }
+    Ok(v.chunks_exact(8)
+        .map(|c| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            u64::from_be_bytes(a)
+        })
+        .collect())
 }
 
 /// Reads a seq from a record key.
@@ -248,12 +294,9 @@ mod tests {
     fn index_ranges_do_not_bleed_between_values() {
         // "ab" and "a" share a byte prefix but not an index prefix (length is part of it).
         let a = index_prefix(T_USER, "a").unwrap();
-        let ab = index_key(T_USER, "ab", 1).unwrap();
+        let ab = posting_key(&index_prefix(T_USER, "ab").unwrap(), 1);
         assert!(!ab.starts_with(&a));
-        assert_eq!(
-            seq_from_index_key(&index_key(T_USER, "a", 42).unwrap()),
-            Some(42)
-        );
+        assert!(posting_key(&a, 42).ends_with(&42u64.to_be_bytes()));
         assert!(index_prefix(T_USER, &"x".repeat(70_000)).is_none());
     }
 
@@ -272,10 +315,15 @@ mod tests {
         }
 
         #[test]
-        fn index_keys_sort_by_seq_within_a_value(v in "[a-z\\u{3042}-\\u{3093}]{0,12}", a in any::<u64>(), b in any::<u64>()) {
-            let ka = index_key(T_DEPT, &v, a).unwrap();
-            let kb = index_key(T_DEPT, &v, b).unwrap();
-            prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
+        fn posting_keys_sort_by_first_seq_within_a_value(v in "[a-z\\u{3042}-\\u{3093}]{0,12}", a in any::<u64>(), b in any::<u64>()) {
+            let p = index_prefix(T_DEPT, &v).unwrap();
+            prop_assert_eq!(posting_key(&p, a).cmp(&posting_key(&p, b)), a.cmp(&b));
+        }
+
+        #[test]
+        fn postings_round_trip(mut seqs in proptest::collection::vec(any::<u64>(), 0..64)) {
+            seqs.sort_unstable();
+            prop_assert_eq!(decode_postings(&encode_postings(&seqs)).unwrap(), seqs);
         }
     }
 

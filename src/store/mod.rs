@@ -70,7 +70,9 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use chain::{run_retention, BreakKind, ChainBreak, ChainPoint, VerifyReport};
 pub use error::StoreError;
-pub use query::{csv_cell, ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals};
+pub use query::{
+    csv_cell, ExportFormat, FeedbackSummary, Filter, Page, Stats, TokenTotals, UTF8_BOM,
+};
 pub use record::{
     AuditRecord, Consent, Feedback, FindingSummary, Rating, StoredRecord, Usage, Verdict,
 };
@@ -159,6 +161,8 @@ pub(crate) struct Job {
     pub(crate) rec: AuditRecord,
     pub(crate) canonical: Vec<u8>,
     pub(crate) reply: Option<oneshot::Sender<Result<AppendReceipt, StoreError>>>,
+    /// Keep retrying after a failed write even though the caller was told (released answers).
+    pub(crate) retry: bool,
 }
 
 /// State shared by handles and the writer.
@@ -286,6 +290,7 @@ impl AuditStore {
                 other => StoreError::from(other),
             })?;
         let tree = db.open_tree(layout::TREE)?;
+        chain::upgrade_index(&tree, &db)?;
         let (next_seq, last_hash) = writer::load_chain_tail(&tree)?;
         let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
         let shared = Arc::new(Shared {
@@ -317,6 +322,7 @@ impl AuditStore {
                     rec,
                     canonical,
                     reply: Some(reply),
+                    retry: false,
                 })
                 .await?;
                 rx.await.map_err(|_| StoreError::Closed)?
@@ -330,6 +336,7 @@ impl AuditStore {
                     rec,
                     canonical,
                     reply: None,
+                    retry: true,
                 })
                 .await?;
                 Ok(AppendReceipt {
@@ -338,6 +345,42 @@ impl AuditStore {
                     hash: None,
                     durable: false,
                 })
+            }
+        }
+    }
+
+    /// Appends the record of an answer that was already released (a finished stream).
+    /// It resolves as [`AuditStore::append`] does, but refusing or dropping the record
+    /// would only lose it: it is queued even while the store is unhealthy, and when its
+    /// write fails the caller gets the error while the writer keeps the record and retries
+    /// it until it is written. Only a full queue (after `enqueue_timeout`) or a closed
+    /// store loses it, and that is the error returned.
+    pub async fn append_released(&self, mut rec: AuditRecord) -> Result<(), StoreError> {
+        if rec.id.is_empty() {
+            return Err(StoreError::Invalid("record id is empty".into()));
+        }
+        rec.time = rec.time.to_offset(UtcOffset::UTC);
+        let canonical = layout::canonical_bytes(&rec)?;
+        match self.shared.cfg.durability {
+            Durability::Strict => {
+                let (reply, rx) = oneshot::channel();
+                self.enqueue(Job {
+                    rec,
+                    canonical,
+                    reply: Some(reply),
+                    retry: true,
+                })
+                .await?;
+                rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
+            }
+            Durability::Batched { .. } => {
+                self.enqueue(Job {
+                    rec,
+                    canonical,
+                    reply: None,
+                    retry: true,
+                })
+                .await
             }
         }
     }

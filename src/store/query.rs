@@ -1,9 +1,9 @@
 //! Reading: lookup, search, export and stats.
 //!
 //! Every read walks an iterator and never collects the whole store. A search
-//! drives iteration from the most selective equality filter's index (`x` +
-//! tag + value + seq, so an index range is already in seq order) or, without
-//! one, from the records themselves; the remaining filters (time range, free
+//! drives iteration from the most selective equality filter's index (posting
+//! lists under `x` + tag + value + first seq, so a value's lists are already in
+//! seq order) or, without one, from the records themselves; the remaining filters (time range, free
 //! text, other fields) are checked on each candidate. Newest first means
 //! highest sequence number first; the cursor is the last returned seq.
 
@@ -161,6 +161,12 @@ pub struct Stats {
     pub by_model: BTreeMap<String, u64>,
     /// Records by day (YYYY-MM-DD at the store's stats offset).
     pub by_day: BTreeMap<String, u64>,
+    /// Records by day, split by verdict.
+    #[serde(default)]
+    pub by_day_verdict: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Total tokens by department.
+    #[serde(default)]
+    pub tokens_by_department: BTreeMap<String, u64>,
     /// Token usage totals.
     pub tokens: TokenTotals,
     /// Feedback summary.
@@ -191,8 +197,48 @@ enum Source {
     /// Point lookups keep sled's page cache bounded; a sled range scan over
     /// record values keeps every page it touched resident (sled 0.34).
     Seq { next: u64, end: u64, done: bool },
-    /// Walk an index range (small keys) and look each record up.
-    Index(Box<sled::Iter>),
+    /// Walk an index's posting lists (small values) and look each record up.
+    Index(Box<IndexWalk>),
+}
+
+/// Seqs of one (tag, value) in [lo, hi), from its posting lists, in the walk's order.
+struct IndexWalk {
+    iter: sled::Iter,
+    /// The current list, arranged so that `pop` yields the next seq in walk order.
+    pending: Vec<u64>,
+    lo: u64,
+    hi: u64,
+}
+
+impl IndexWalk {
+    fn next_seq(&mut self, desc: bool) -> Option<Result<u64, StoreError>> {
+        loop {
+            if let Some(seq) = self.pending.pop() {
+                if (self.lo..self.hi).contains(&seq) {
+                    return Some(Ok(seq));
+                }
+                continue;
+            }
+            let kv = if desc {
+                self.iter.next_back()
+            } else {
+                self.iter.next()
+            }?;
+            let list = match kv {
+                Ok((_, v)) => layout::decode_postings(&v),
+                Err(e) => Err(e.into()),
+            };
+            match list {
+                Ok(mut seqs) => {
+                    if !desc {
+                        seqs.reverse();
+                    }
+                    self.pending = seqs;
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
 }
 
 /// Iterates matching records in seq order (ascending or descending) within [lo, hi).
@@ -218,11 +264,16 @@ impl<'a> Matches<'a> {
             .and_then(|(tag, v)| layout::index_prefix(tag, &v));
         let source = match driver {
             Some(prefix) => {
-                let mut a = prefix.clone();
-                a.extend_from_slice(&lo.to_be_bytes());
-                let mut b = prefix;
-                b.extend_from_slice(&hi.to_be_bytes());
-                Source::Index(Box::new(shared.tree.range(a..b)))
+                // A list that starts before `lo` may still hold later seqs, so the key range
+                // starts at the value's first list; it ends at the lists starting before `hi`.
+                let a = layout::posting_key(&prefix, 0);
+                let b = layout::posting_key(&prefix, hi);
+                Source::Index(Box::new(IndexWalk {
+                    iter: shared.tree.range(a..b),
+                    pending: Vec::new(),
+                    lo,
+                    hi,
+                }))
             }
             None => {
                 let (first, last) = shared.chain_bounds()?;
@@ -276,23 +327,10 @@ impl<'a> Matches<'a> {
                     }
                     seq
                 }
-                Source::Index(iter) => {
-                    let kv = if self.desc {
-                        iter.next_back()
-                    } else {
-                        iter.next()
-                    }?;
-                    let k = match kv {
-                        Ok((k, _)) => k,
-                        Err(e) => return Some(Err(e.into())),
-                    };
-                    match layout::seq_from_index_key(&k) {
-                        Some(s) => s,
-                        None => {
-                            return Some(Err(StoreError::Corrupt("index key malformed".into())))
-                        }
-                    }
-                }
+                Source::Index(walk) => match walk.next_seq(self.desc)? {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                },
             };
             match self.shared.tree.get(layout::record_key(seq)) {
                 Ok(Some(v)) => return Some(Ok(v)),
@@ -359,7 +397,10 @@ const CSV_HEADER: [&str; 28] = [
     "hash",
 ];
 
-/// Neutralises spreadsheet formulas in a CSV cell.
+/// UTF-8 byte order mark. Excel opens a CSV as UTF-8 only when the file starts with it
+/// (otherwise it assumes the local code page, Shift_JIS in Japan, and garbles the text).
+pub const UTF8_BOM: &str = "\u{FEFF}";
+
 /// A CSV cell made safe for spreadsheets: a leading = + - @ tab or CR is prefixed with '.
 pub fn csv_cell(s: &str) -> String {
     match s.chars().next() {
@@ -515,6 +556,11 @@ impl AuditStore {
                 .to_offset(off)
                 .format(&day_fmt)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            *st.by_day_verdict
+                .entry(day.clone())
+                .or_default()
+                .entry(r.verdict.as_str().into())
+                .or_default() += 1;
             *st.by_day.entry(day).or_default() += 1;
             let mut seen: Vec<&str> = Vec::new();
             for f in &r.findings {
@@ -525,6 +571,9 @@ impl AuditStore {
                 }
             }
             if let Some(u) = r.usage {
+                *st.tokens_by_department
+                    .entry(r.department.clone())
+                    .or_default() += u.total_tokens;
                 st.tokens.prompt += u.prompt_tokens;
                 st.tokens.completion += u.completion_tokens;
                 st.tokens.total += u.total_tokens;

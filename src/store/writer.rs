@@ -237,11 +237,18 @@ impl AuditWriter {
             }
             BatchResult::NotApplied(e) => {
                 self.shared.note_failure(&e);
-                if jobs.iter().all(|j| j.reply.is_none()) {
-                    return Some(jobs);
+                // Waiting callers learn of the failure (strict ones fail closed); records
+                // of batched appends and released answers are kept and retried.
+                let mut kept = Vec::new();
+                for mut job in jobs {
+                    if let Some(reply) = job.reply.take() {
+                        let _ = reply.send(Err(StoreError::Db(e.to_string())));
+                    }
+                    if job.retry {
+                        kept.push(job);
+                    }
                 }
-                answer_all(jobs, &e);
-                None
+                (!kept.is_empty()).then_some(kept)
             }
         }
     }
@@ -293,6 +300,7 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
     let mut points = Vec::with_capacity(jobs.len());
     let mut seen: HashSet<&str> = HashSet::with_capacity(jobs.len());
     let mut prev = last_hash;
+    let mut postings = layout::Postings::default();
     for (seq, job) in (next_seq..).zip(jobs) {
         let hash = layout::chain_hash(&prev, seq, &job.canonical);
         batch.insert(
@@ -309,11 +317,12 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
         } else {
             tracing::warn!(id = %job.rec.id, seq, "duplicate audit record id: stored in the chain, id lookup keeps the first");
         }
-        for k in layout::index_keys(&job.rec, seq) {
-            batch.insert(k, &[][..]);
-        }
+        postings.add(&job.rec, seq);
         points.push((seq, hash));
         prev = hash;
+    }
+    for (k, v) in postings.into_entries() {
+        batch.insert(k, v);
     }
     if let Some(&(s, h)) = points.last() {
         batch.insert(layout::K_HEAD, &layout::encode_point(s, &h)[..]);
@@ -325,5 +334,19 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
     match shared.db.flush() {
         Ok(_) => BatchResult::Flushed(w),
         Err(e) => BatchResult::AppliedNotFlushed(w, e.into()),
+    }
+}
+
+/// Test hook: writes one batch synchronously and returns its chain points.
+#[cfg(test)]
+pub(crate) fn write_batch_for_test(
+    shared: &Shared,
+    jobs: &[Job],
+    next_seq: u64,
+    last_hash: Hash,
+) -> Vec<(u64, Hash)> {
+    match write_batch(shared, jobs, next_seq, last_hash) {
+        BatchResult::Flushed(w) => w.points,
+        _ => Vec::new(),
     }
 }

@@ -105,7 +105,7 @@ pub async fn show(
             p.downloads {
                 a.button href=(with_qs("/admin/ui/export?format=jsonl", &qs)) download { (bi("JSONL をダウンロード", "Download JSONL")) }
                 " "
-                a.button href=(with_qs("/admin/ui/export?format=csv", &qs)) download { (bi("CSV をダウンロード", "Download CSV")) }
+                a.button href=(with_qs("/admin/ui/export?format=csv&bom=1", &qs)) download { (bi("CSV をダウンロード", "Download CSV")) }
             }
         }
     };

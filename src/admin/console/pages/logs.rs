@@ -44,7 +44,7 @@ pub async fn list(
                 (bi("エクスポート", "Export")) ": "
                 a.button.secondary href=(with_qs("/admin/ui/export?format=jsonl", &qs)) download { "JSONL" }
                 " "
-                a.button.secondary href=(with_qs("/admin/ui/export?format=csv", &qs)) download { "CSV" }
+                a.button.secondary href=(with_qs("/admin/ui/export?format=csv&bom=1", &qs)) download { "CSV" }
             }
         }
         @if page_.records.is_empty() {

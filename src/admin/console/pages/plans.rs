@@ -72,7 +72,7 @@ pub async fn list(
                             td {
                                 a href=(href) { (bi("表示", "View")) } " · "
                                 a href=(format!("{href}/report?format=md")) download { "MD" } " · "
-                                a href=(format!("{href}/report?format=csv")) download { "CSV" }
+                                a href=(format!("{href}/report?format=csv&bom=1")) download { "CSV" }
                             }
                         }
                     }
@@ -170,7 +170,7 @@ pub async fn show(
             }
             div.buttons {
                 a.button.secondary href=(with_qs(&format!("{base}/report?format=md"), &qs)) download { (bi("Markdown", "download")) }
-                a.button.secondary href=(with_qs(&format!("{base}/report?format=csv"), &qs)) download { (bi("CSV", "download")) }
+                a.button.secondary href=(with_qs(&format!("{base}/report?format=csv&bom=1"), &qs)) download { (bi("CSV", "download")) }
             }
         }
         div.cols {
@@ -285,10 +285,15 @@ pub async fn download(
     };
     let range = range_of(&q)?;
     let r = build(&state, id, range).await?;
-    let text = report::render(&r, format).map_err(|e| {
+    let mut text = report::render(&r, format).map_err(|e| {
         tracing::error!(error = %e, "report rendering failed");
         ConsoleError::Gateway(GatewayError::Internal)
     })?;
+    if format == ReportFormat::Csv
+        && crate::admin::api::bom_requested(&q).map_err(ConsoleError::Gateway)?
+    {
+        text.insert_str(0, crate::store::UTF8_BOM);
+    }
     let (ctype, ext) = match format {
         ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         _ => ("text/markdown; charset=utf-8", "md"),

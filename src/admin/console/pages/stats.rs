@@ -1,10 +1,9 @@
 //! 統計: requests per day by verdict, findings by type, tokens by department
 //! and the share of bad feedback, as inline SVG with the numbers in tables.
 //!
-//! Everything comes from [`crate::store::AuditStore::stats`]: the per-verdict
-//! and per-department splits are further `stats` calls with that field added
-//! to the filter, so the console shares the API's query logic rather than
-//! growing its own.
+//! Everything comes from one [`crate::store::AuditStore::stats`] pass (its
+//! per-day-and-verdict and per-department token splits), so the console shares
+//! the API's query logic and reads the store once per page.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -46,25 +45,27 @@ pub async fn show(
     let store = state.store.clone();
     let v = blocking("stats", move || {
         let all = store.stats(&filter)?;
-        let mut days: BTreeMap<String, BTreeMap<Verdict, u64>> = BTreeMap::new();
-        for vd in Verdict::ALL {
-            if all.by_verdict.get(vd.as_str()).copied().unwrap_or(0) == 0 {
-                continue;
-            }
-            let mut f = filter.clone();
-            f.verdict = Some(vd);
-            for (day, n) in store.stats(&f)?.by_day {
-                *days.entry(day).or_default().entry(vd).or_default() += n;
-            }
-        }
+        let days = all
+            .by_day_verdict
+            .iter()
+            .map(|(day, m)| {
+                let per: BTreeMap<Verdict, u64> = Verdict::ALL
+                    .into_iter()
+                    .filter_map(|vd| m.get(vd.as_str()).map(|n| (vd, *n)))
+                    .collect();
+                (day.clone(), per)
+            })
+            .collect();
         let mut depts: Vec<(&String, &u64)> = all.by_department.iter().collect();
         depts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let mut tokens = Vec::new();
-        for (d, _) in depts.into_iter().take(MAX_DEPARTMENTS) {
-            let mut f = filter.clone();
-            f.department = Some(d.clone());
-            tokens.push((d.clone(), store.stats(&f)?.tokens.total));
-        }
+        let tokens = depts
+            .into_iter()
+            .take(MAX_DEPARTMENTS)
+            .map(|(d, _)| {
+                let n = all.tokens_by_department.get(d).copied().unwrap_or(0);
+                (d.clone(), n)
+            })
+            .collect();
         Ok(View { all, days, tokens })
     })
     .await?;
