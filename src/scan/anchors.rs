@@ -229,10 +229,7 @@ impl Hits<'_> {
             if !ends {
                 continue;
             }
-            if (cp < 0x10000 && get(&a.single, cp))
-                || get(&a.pair, pair_hash(before, cp))
-                || cp >= 0x10000
-            {
+            if cp >= 0x10000 || get(&a.single, cp) || get(&a.pair, pair_hash(before, cp)) {
                 let lo = a.tails.partition_point(|&(l, _, _)| l < cp);
                 let hi = lo + a.tails[lo..].partition_point(|&(l, _, _)| l == cp);
                 if lo < hi {

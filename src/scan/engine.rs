@@ -1,4 +1,4 @@
-//! The combined scanning pass: one Aho-Corasick automaton over every literal anchor.
+//! The combined scanning pass: every literal anchor found in one pass ([`super::anchors`]).
 //!
 //! Each anchor (sk-, AKIA, @, 〒, 様, 氏名, 機密性, ignore, 無視, prefecture names …) names a
 //! trigger; a hit runs only that trigger's small confirmation (an anchored regex on the
