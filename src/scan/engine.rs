@@ -1,4 +1,4 @@
-//! The combined scanning pass: one Aho-Corasick automaton over every literal anchor.
+//! The combined scanning pass: every literal anchor found in one pass ([`super::anchors`]).
 //!
 //! Each anchor (sk-, AKIA, @, 〒, 様, 氏名, 機密性, ignore, 無視, prefecture names …) names a
 //! trigger; a hit runs only that trigger's small confirmation (an anchored regex on the
@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 use regex::Regex;
 
+use super::anchors::{Anchors, AnchorsError};
 use super::names::{self, PREFECTURES};
 use super::normalize::normalize;
 use super::numbers::Numbers;
@@ -276,7 +276,7 @@ const INJECTION_PATTERNS: &[&str] = &[
 
 /// Compiled detectors shared by every policy.
 pub(crate) struct Engine {
-    ac: AhoCorasick,
+    anchors: Anchors,
     numbers: Numbers,
     re_openai: Regex,
     re_stripe: Regex,
@@ -306,6 +306,8 @@ pub(crate) enum EngineError {
     Regex(#[from] regex::Error),
     #[error("internal automaton: {0}")]
     Ac(#[from] aho_corasick::BuildError),
+    #[error("internal anchors: {0}")]
+    Anchors(#[from] AnchorsError),
 }
 
 static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
@@ -358,20 +360,17 @@ fn word_before(t: &str, pos: usize) -> bool {
 
 impl Engine {
     fn new() -> Result<Engine, EngineError> {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(
-                TRIGGERS
-                    .iter()
-                    .map(|(p, _)| *p)
-                    .chain(names::title_anchors().iter().copied())
-                    .chain(PREFECTURES.iter().copied()),
-            )?;
+        // One id space: TRIGGERS, then title anchors, then prefectures (see `triggers`).
+        let anchors: Vec<&'static str> = TRIGGERS
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(names::title_anchors().iter().copied())
+            .chain(PREFECTURES.iter().copied())
+            .collect();
+        let anchors = Anchors::new(&anchors)?;
         let inj = format!("(?i)(?:{})", INJECTION_PATTERNS.join("|"));
         Ok(Engine {
-            ac,
+            anchors,
             numbers: Numbers::new()?,
             re_openai: Regex::new(r"^sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")?,
             re_stripe: Regex::new(r"^(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")?,
@@ -434,6 +433,7 @@ impl Engine {
                 });
             });
         }
+        norm.recycle();
         out.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         out
     }
@@ -450,7 +450,7 @@ impl Engine {
         self.numbers.scan(t, &mut raw);
         v.push(("numbers", t0.elapsed()));
         let t0 = std::time::Instant::now();
-        let n = self.ac.find_overlapping_iter(t).count();
+        let n = self.anchors.hits(t).count();
         v.push(("ac_only", t0.elapsed()));
         let t0 = std::time::Instant::now();
         self.triggers(t, &mut raw, u64::MAX);
@@ -510,9 +510,7 @@ impl Engine {
         let mut colon_done = 0usize;
         let npat = TRIGGERS.len();
         let ntitle = npat + names::title_anchors().len();
-        for m in self.ac.find_overlapping_iter(t) {
-            let (hs, he) = (m.start(), m.end());
-            let pid = m.pattern().as_usize();
+        for (pid, hs, he) in self.anchors.hits(t) {
             let trig = if pid >= ntitle {
                 Trig::AddressStrong
             } else if pid >= npat {

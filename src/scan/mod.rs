@@ -8,8 +8,8 @@
 //!   ASCII to the detectors; every finding is mapped back to the original bytes so masking
 //!   replaces exactly what the user typed.
 //! - One combined pass: digits are walked once ([`numbers`]) and every other detector is
-//!   triggered by one Aho-Corasick automaton over literal anchors ([`engine`]); targeted
-//!   regexes only run around those anchors.
+//!   triggered by literal anchors found in one pass ([`anchors`], dispatched by [`engine`]);
+//!   targeted regexes only run around those anchors.
 //! - Validators (check digits, Luhn, dates, amounts, context windows) remove false positives.
 //! - Policies ([`policy`]) are compiled once, immutable and shared through `Arc`.
 
@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod anchors;
 mod engine;
 mod mask;
 mod names;

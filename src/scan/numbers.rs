@@ -441,7 +441,7 @@ impl Numbers {
         let mut groups: Vec<(usize, usize)> = Vec::with_capacity(8);
         let mut seps: Vec<Sep> = Vec::with_capacity(8);
         while i < n {
-            match b[i..].iter().position(u8::is_ascii_digit) {
+            match super::anchors::find_ascii_digit(&b[i..]) {
                 Some(off) => i += off,
                 None => break,
             }
