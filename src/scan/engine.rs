@@ -170,11 +170,13 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("くん", Trig::NameSuffix),
     ("君", Trig::NameSuffix),
     ("です", Trig::NameSelf),
-    ("課 ", Trig::NameSelf),
-    ("係 ", Trig::NameSelf),
-    ("室 ", Trig::NameSelf),
-    ("部 ", Trig::NameSelf),
-    ("局 ", Trig::NameSelf),
+    // A department ending; the signature rule wants a space right after it (税務課 森田).
+    // The space is checked by the rule: the anchor finder takes no ASCII after kanji.
+    ("課", Trig::NameSelf),
+    ("係", Trig::NameSelf),
+    ("室", Trig::NameSelf),
+    ("部", Trig::NameSelf),
+    ("局", Trig::NameSelf),
     ("と申します", Trig::NameSuffix),
     ("になっております。", Trig::NameGreeting),
     ("になります。", Trig::NameGreeting),

@@ -930,12 +930,12 @@ pub(crate) fn name_after_greeting(t: &str, he: usize, out: &mut Vec<Raw>) {
 }
 
 /// Names next to a department: 税務課の森田です (self-introduction) and a signature line
-/// 税務課 森田 (the anchor is です or a department ending followed by a space).
+/// 税務課 森田 (the anchor is です, or a department ending that a space follows).
 pub(crate) fn name_self(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
     if &t[hs..he] == "です" {
         name_before_desu(t, hs, out);
-    } else {
-        name_after_department(t, hs, he, out);
+    } else if t[he..].starts_with(' ') {
+        name_after_department(t, hs, he + 1, out);
     }
 }
 
@@ -1354,8 +1354,9 @@ fn is_building(bldg: &str, room: &str, after: &str) -> bool {
 
 /// Runs the address regex over `win` (starting at byte `off` of the text).
 pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut Vec<Raw>) {
-    for caps in am.re.captures_iter(win) {
-        let Some(m) = caps.get(0) else { continue };
+    let mut at = 0;
+    while let Some(caps) = am.re.captures_at(win, at) {
+        let Some(m) = caps.get(0) else { break };
         let mut s = m.start();
         let mut e = m.end();
         if let (Some(b), Some(room)) = (caps.get(1), caps.get(2)) {
@@ -1363,6 +1364,16 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
                 e = b.start();
             }
         }
+        // Search on from the end kept, so a dropped building part (which may be the start of
+        // the next address) is searched again; always move forward.
+        at = if e > at {
+            e
+        } else {
+            win[at..]
+                .chars()
+                .next()
+                .map_or(win.len(), |c| at + c.len_utf8())
+        };
         // Prefer a prefecture inside the match as the start (住所東京都… → 東京都…): the
         // earliest position any prefecture starts at, in one pass.
         if let Some(pm) = am.prefectures.find(&win[s..e]) {
@@ -1519,6 +1530,12 @@ mod tests {
                 "{t}"
             );
         }
+        // Two addresses in a row: the second is not lost to a building part of the first.
+        out.clear();
+        let t = "東京都千代田区永田町1-6-1 東京都千代田区永田町1-6-1";
+        addresses_in(&re, t, 0, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(&t[out[1].start..out[1].end], "東京都千代田区永田町1-6-1");
         out.clear();
         let t = "大阪市北区梅田1-1-1 サンハイツ 203 に住んでいます";
         addresses_in(&re, t, 0, &mut out);
