@@ -429,8 +429,10 @@ async fn batched_mode_keeps_accepted_records_through_a_failure() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 
     run.store.inject_write_failure(false);
+    // The record is readable once its batch is applied, a moment before the flush that
+    // marks the store healthy again: wait for both.
     for _ in 0..100 {
-        if run.store.get(&accepted_id).unwrap().is_some() {
+        if run.store.get(&accepted_id).unwrap().is_some() && run.store.health().healthy {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
