@@ -1289,6 +1289,9 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
 /// The address pattern plus a prefecture finder, built once per engine.
 pub(crate) struct AddressMatcher {
     re: Regex,
+    /// A building and room right after an address (anchored; run on a short slice, since
+    /// captures are only cheap on short input).
+    building: Regex,
     /// All prefecture names; its leftmost match is the earliest prefecture in a text.
     prefectures: AhoCorasick,
 }
@@ -1305,12 +1308,13 @@ pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
     // It starts with a letter (not a dash read as ー) and its number ends there, so it never
     // takes the first digits of a following identifier.
-    let bldg = r"(?P<bldg> ?[\x{4E00}-\x{9FFF}々ァ-ヴA-Za-z][\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{0,15} ?(?P<room>[0-9]{1,4})(?:号室|号|階|F|\b))?";
+    let bldg = r"^ ?[\x{4E00}-\x{9FFF}々ァ-ヴA-Za-z][\x{4E00}-\x{9FFF}々ァ-ヴーA-Za-z]{0,15} ?([0-9]{1,4})(?:号室|号|階|F|\b)";
     let pat = format!(
-        "(?:(?:{pref})?(?:{muni}){{1,3}}{aza}|(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}){bldg}"
+        "(?:{pref})?(?:{muni}){{1,3}}{aza}|(?:{pref})(?:{muni}){{1,3}}(?:{town}{num})?|(?:{muni}){{1,3}}{town}{num}"
     );
     Ok(AddressMatcher {
         re: Regex::new(&pat)?,
+        building: Regex::new(bldg)?,
         prefectures: AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(PREFECTURES)?,
@@ -1336,6 +1340,10 @@ const ADDRESS_LABELS: &[&str] = &[
     "連絡先",
 ];
 
+/// Longest building-and-room part looked for after an address (bytes): a space, 16
+/// characters of name, a space, 4 digits and 号室, with room to spare.
+const BUILDING_MAX_BYTES: usize = 96;
+
 /// Whether what the address pattern took as a building and room after the lot number
 /// really is one, and not a person with an honorific followed by a phone number
 /// (… 1-6-1 田中様 090-1234-5678) or the first digits of some other number.
@@ -1355,17 +1363,22 @@ fn is_building(bldg: &str, room: &str, after: &str) -> bool {
 /// Runs the address regex over `win` (starting at byte `off` of the text).
 pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut Vec<Raw>) {
     let mut at = 0;
-    while let Some(caps) = am.re.captures_at(win, at) {
-        let Some(m) = caps.get(0) else { break };
+    while let Some(m) = am.re.find_at(win, at) {
         let mut s = m.start();
         let mut e = m.end();
-        if let (Some(b), Some(room)) = (caps.get(1), caps.get(2)) {
-            if !is_building(b.as_str(), room.as_str(), &win[e..]) {
-                e = b.start();
+        let mut tail = (e + BUILDING_MAX_BYTES).min(win.len());
+        while !win.is_char_boundary(tail) {
+            tail -= 1;
+        }
+        if let Some(caps) = am.building.captures(&win[e..tail]) {
+            if let (Some(b), Some(room)) = (caps.get(0), caps.get(1)) {
+                if is_building(b.as_str(), room.as_str(), &win[e + b.end()..]) {
+                    e += b.end();
+                }
             }
         }
-        // Search on from the end kept, so a dropped building part (which may be the start of
-        // the next address) is searched again; always move forward.
+        // Search on from the end kept, so a part not taken as a building (which may be the
+        // start of the next address) is searched again; always move forward.
         at = if e > at {
             e
         } else {
