@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::api::reader;
 use crate::error::GatewayError;
-use crate::report::{self, DayRange, ReportError, ReportFormat};
+use crate::report::{self, DayRange, PlanReport, ReportError, ReportFormat};
 use crate::state::AppState;
 
 /// `GET /admin/plans`: every plan with its colour, period, scope and key count.
@@ -87,20 +87,7 @@ pub(super) async fn plan_report(
         from: day("from")?,
         to: day("to")?,
     };
-    let st = state.clone();
-    let id = plan.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        report::build(
-            &st.settings,
-            &st.store,
-            &id,
-            range,
-            OffsetDateTime::now_utc(),
-        )
-    })
-    .await
-    .map_err(|_| GatewayError::Internal)?;
-    let built = match built {
+    let built = match build_report(&state, plan, range).await? {
         Ok(r) => r,
         Err(ReportError::UnknownPlan(p)) => return Err(GatewayError::UnknownPlan(p)),
         Err(ReportError::EmptyRange { .. }) => {
@@ -116,11 +103,42 @@ pub(super) async fn plan_report(
             .map(|v| Json(v).into_response())
             .map_err(|_| GatewayError::Internal);
     }
-    let mut body = report::render(&built, format).map_err(|e| {
+    report_file(&built, format, super::api::bom_requested(&q)?)
+}
+
+/// Builds a plan's report on a blocking thread (it walks the store). The outer error is a
+/// failed blocking task; the inner one is the report's own, for the caller to word.
+pub(crate) async fn build_report(
+    state: &Arc<AppState>,
+    plan: String,
+    range: DayRange,
+) -> Result<Result<PlanReport, ReportError>, GatewayError> {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        report::build(
+            &st.settings,
+            &st.store,
+            &plan,
+            range,
+            OffsetDateTime::now_utc(),
+        )
+    })
+    .await
+    .map_err(|_| GatewayError::Internal)
+}
+
+/// A rendered report as a download (`md` or `csv`, CSV with a UTF-8 BOM when `bom`);
+/// shared by the API and the console.
+pub(crate) fn report_file(
+    r: &PlanReport,
+    format: ReportFormat,
+    bom: bool,
+) -> Result<Response, GatewayError> {
+    let mut body = report::render(r, format).map_err(|e| {
         tracing::error!(error = %e, "report rendering failed");
         GatewayError::Internal
     })?;
-    if format == ReportFormat::Csv && super::api::bom_requested(&q)? {
+    if format == ReportFormat::Csv && bom {
         body.insert_str(0, crate::store::UTF8_BOM);
     }
     let (content_type, ext) = match format {
@@ -132,7 +150,8 @@ pub(super) async fn plan_report(
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // The plan id is validated at config load (ASCII letters, digits, - and _).
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"mamori-report-{plan}.{ext}\""
+        "attachment; filename=\"mamori-report-{}.{ext}\"",
+        r.plan.id
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -39,18 +39,20 @@ pub struct Located {
     pub usage: Option<Usage>,
 }
 
+/// Token counts as providers report them: chat/completions (`prompt_tokens`) or
+/// Responses (`input_tokens`) names.
 #[derive(Deserialize)]
-struct UsageIn {
-    prompt_tokens: Option<u64>,
-    input_tokens: Option<u64>,
-    completion_tokens: Option<u64>,
-    output_tokens: Option<u64>,
-    total_tokens: Option<u64>,
+pub(super) struct UsageIn {
+    pub(super) prompt_tokens: Option<u64>,
+    pub(super) input_tokens: Option<u64>,
+    pub(super) completion_tokens: Option<u64>,
+    pub(super) output_tokens: Option<u64>,
+    pub(super) total_tokens: Option<u64>,
 }
 
 impl UsageIn {
-    /// Same reading as the tree path: prompt (or input) tokens are required.
-    fn into_usage(self) -> Option<Usage> {
+    /// The usage, when prompt (or input) tokens are reported; total defaults to the sum.
+    pub(super) fn into_usage(self) -> Option<Usage> {
         let prompt = self.prompt_tokens.or(self.input_tokens)?;
         let completion = self.completion_tokens.or(self.output_tokens).unwrap_or(0);
         Some(Usage {

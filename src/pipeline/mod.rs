@@ -258,8 +258,9 @@ async fn run(
     ex.department = Some(caller.department().to_owned());
     // 2a. the use plan's period and scope (before reading the body); a refusal is
     // logged under the plan too
-    ex.plan = settings.plan_of(&caller.key).map(|p| p.id.clone());
-    let admission = plan::admit(settings, &caller)?;
+    let key_plan = settings.plan_of(&caller.key);
+    ex.plan = key_plan.map(|p| p.id.clone());
+    let admission = plan::admit(settings, key_plan, &caller)?;
     // Q16: public use needs recorded consent before the first answer.
     if caller.key.public {
         match has_current_consent(&state.store, settings, caller.user()) {

@@ -42,9 +42,14 @@ impl UsePlan<'_> {
     }
 }
 
-/// Checks the caller's plan period (today, at the governance offset) and scope.
-pub fn admit<'a>(settings: &'a Settings, caller: &Caller) -> Result<Admission<'a>, GatewayError> {
-    let Some(plan) = settings.plan_of(&caller.key) else {
+/// Checks the period (today, at the governance offset) and scope of the caller's plan
+/// (`settings.plan_of` the caller's key).
+pub fn admit<'a>(
+    settings: &Settings,
+    plan: Option<&'a Plan>,
+    caller: &Caller,
+) -> Result<Admission<'a>, GatewayError> {
+    let Some(plan) = plan else {
         return Ok(Admission { plan: None });
     };
     if !plan.in_period(settings.today()) {

@@ -134,16 +134,14 @@ impl Usage {
     fn from_value(v: &Value) -> Option<Usage> {
         let obj = v.as_object()?;
         let get = |k: &str| obj.get(k).and_then(Value::as_u64);
-        let prompt = get("prompt_tokens").or_else(|| get("input_tokens"))?;
-        let completion = get("completion_tokens")
-            .or_else(|| get("output_tokens"))
-            .unwrap_or(0);
-        let total = get("total_tokens").unwrap_or(prompt + completion);
-        Some(Usage {
-            prompt_tokens: prompt,
-            completion_tokens: completion,
-            total_tokens: total,
-        })
+        super::answer::UsageIn {
+            prompt_tokens: get("prompt_tokens"),
+            input_tokens: get("input_tokens"),
+            completion_tokens: get("completion_tokens"),
+            output_tokens: get("output_tokens"),
+            total_tokens: get("total_tokens"),
+        }
+        .into_usage()
     }
 }
 

@@ -309,7 +309,27 @@ impl AuditStore {
     }
 
     /// Appends a record; see [`Durability`] for when it resolves. Errors mean "not logged": fail closed.
-    pub async fn append(&self, mut rec: AuditRecord) -> Result<AppendReceipt, StoreError> {
+    pub async fn append(&self, rec: AuditRecord) -> Result<AppendReceipt, StoreError> {
+        self.submit(rec, false).await
+    }
+
+    /// Appends the record of an answer that was already released (a finished stream).
+    /// It resolves as [`AuditStore::append`] does, but refusing or dropping the record
+    /// would only lose it: it is queued even while the store is unhealthy, and when its
+    /// write fails the caller gets the error while the writer keeps the record and retries
+    /// it until it is written. Only a full queue (after `enqueue_timeout`) or a closed
+    /// store loses it, and that is the error returned.
+    pub async fn append_released(&self, rec: AuditRecord) -> Result<(), StoreError> {
+        self.submit(rec, true).await.map(|_| ())
+    }
+
+    /// Queues `rec`. Strict mode waits for its flush; batched mode returns once queued and
+    /// refuses new records while unhealthy, unless the answer was already `released`.
+    async fn submit(
+        &self,
+        mut rec: AuditRecord,
+        released: bool,
+    ) -> Result<AppendReceipt, StoreError> {
         if rec.id.is_empty() {
             return Err(StoreError::Invalid("record id is empty".into()));
         }
@@ -322,13 +342,13 @@ impl AuditStore {
                     rec,
                     canonical,
                     reply: Some(reply),
-                    retry: false,
+                    retry: released,
                 })
                 .await?;
                 rx.await.map_err(|_| StoreError::Closed)?
             }
             Durability::Batched { .. } => {
-                if !self.shared.is_healthy() {
+                if !released && !self.shared.is_healthy() {
                     return Err(StoreError::Unavailable(self.shared.last_error_text()));
                 }
                 let id = rec.id.clone();
@@ -345,42 +365,6 @@ impl AuditStore {
                     hash: None,
                     durable: false,
                 })
-            }
-        }
-    }
-
-    /// Appends the record of an answer that was already released (a finished stream).
-    /// It resolves as [`AuditStore::append`] does, but refusing or dropping the record
-    /// would only lose it: it is queued even while the store is unhealthy, and when its
-    /// write fails the caller gets the error while the writer keeps the record and retries
-    /// it until it is written. Only a full queue (after `enqueue_timeout`) or a closed
-    /// store loses it, and that is the error returned.
-    pub async fn append_released(&self, mut rec: AuditRecord) -> Result<(), StoreError> {
-        if rec.id.is_empty() {
-            return Err(StoreError::Invalid("record id is empty".into()));
-        }
-        rec.time = rec.time.to_offset(UtcOffset::UTC);
-        let canonical = layout::canonical_bytes(&rec)?;
-        match self.shared.cfg.durability {
-            Durability::Strict => {
-                let (reply, rx) = oneshot::channel();
-                self.enqueue(Job {
-                    rec,
-                    canonical,
-                    reply: Some(reply),
-                    retry: true,
-                })
-                .await?;
-                rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
-            }
-            Durability::Batched { .. } => {
-                self.enqueue(Job {
-                    rec,
-                    canonical,
-                    reply: None,
-                    retry: true,
-                })
-                .await
             }
         }
     }

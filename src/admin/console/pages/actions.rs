@@ -63,17 +63,27 @@ pub async fn show(Signed(viewer): Signed) -> Result<Html<String>, ConsoleError> 
     ))
 }
 
+/// The posted form of an admin action, once its CSRF token and the admin role are checked.
+fn admin_form(
+    viewer: &Viewer,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    action: &str,
+) -> Result<HashMap<String, String>, ConsoleError> {
+    let Ok(Form(form)) = form else {
+        return Err(ConsoleError::BadRequest("expected a form".into()));
+    };
+    check_csrf(viewer, &form)?;
+    require_admin(viewer, action)?;
+    Ok(form)
+}
+
 /// `POST /admin/ui/admin/purge` `before=YYYY-MM-DD&confirm=yes&csrf=…`.
 pub async fn purge(
     Signed(viewer): Signed,
     State(state): State<Arc<AppState>>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Html<String>, ConsoleError> {
-    let Ok(Form(form)) = form else {
-        return Err(ConsoleError::BadRequest("expected a form".into()));
-    };
-    check_csrf(&viewer, &form)?;
-    require_admin(&viewer, "retention.purge")?;
+    let form = admin_form(&viewer, form, "retention.purge")?;
     if form.get("confirm").map(String::as_str) != Some("yes") {
         return Err(ConsoleError::BadRequest("confirm the purge".into()));
     }
@@ -105,11 +115,7 @@ pub async fn reload(
     State(state): State<Arc<AppState>>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Html<String>, ConsoleError> {
-    let Ok(Form(form)) = form else {
-        return Err(ConsoleError::BadRequest("expected a form".into()));
-    };
-    check_csrf(&viewer, &form)?;
-    require_admin(&viewer, "policies.reload")?;
+    admin_form(&viewer, form, "policies.reload")?;
     // The same path as SIGHUP: logged and counted in mamori_policy_reloads_total.
     let result = crate::reload::reload_now(&state);
     let status = match &result {

@@ -47,8 +47,12 @@ pub fn enc(s: &str) -> String {
 
 /// `k=v&…` of the non-empty filters in `q` (for links that keep the filter).
 pub fn filter_qs(q: &Query) -> String {
-    FILTER_KEYS
-        .iter()
+    keys_qs(q, &FILTER_KEYS)
+}
+
+/// `k=v&…` of the non-empty values of `keys` in `q`, in that order.
+pub fn keys_qs(q: &Query, keys: &[&str]) -> String {
+    keys.iter()
         .filter_map(|k| {
             q.get(*k)
                 .filter(|v| !v.is_empty())

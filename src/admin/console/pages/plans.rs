@@ -6,16 +6,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query as Q, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use maud::{html, Markup};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::{enc, with_qs, Query};
 use crate::admin::console::layout::{bi, num, page, Nav};
 use crate::admin::console::{ConsoleError, Signed};
-use crate::error::GatewayError;
-use crate::report::{self, DayRange, PlanReport, ReportError, ReportFormat};
+use crate::report::{DayRange, PlanReport, ReportError, ReportFormat};
 use crate::state::AppState;
 
 /// A colour badge: 青 / 黄 (赤 plans never load).
@@ -107,19 +105,10 @@ async fn build(
     id: String,
     range: DayRange,
 ) -> Result<PlanReport, ConsoleError> {
-    let st = state.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        report::build(
-            &st.settings,
-            &st.store,
-            &id,
-            range,
-            OffsetDateTime::now_utc(),
-        )
-    })
-    .await
-    .map_err(|_| ConsoleError::Gateway(GatewayError::Internal))?;
-    match built {
+    match crate::admin::reports::build_report(state, id, range)
+        .await
+        .map_err(ConsoleError::Gateway)?
+    {
         Ok(r) => Ok(r),
         Err(ReportError::UnknownPlan(_)) => Err(ConsoleError::NotFound),
         Err(ReportError::EmptyRange { .. }) => {
@@ -134,15 +123,7 @@ async fn build(
 
 /// `from=…&to=…` of the query, for links.
 fn range_qs(q: &Query) -> String {
-    ["from", "to"]
-        .iter()
-        .filter_map(|k| {
-            q.get(*k)
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", enc(v)))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    super::keys_qs(q, &["from", "to"])
 }
 
 /// `GET /admin/ui/plans/{id}?from=&to=`.
@@ -285,28 +266,6 @@ pub async fn download(
     };
     let range = range_of(&q)?;
     let r = build(&state, id, range).await?;
-    let mut text = report::render(&r, format).map_err(|e| {
-        tracing::error!(error = %e, "report rendering failed");
-        ConsoleError::Gateway(GatewayError::Internal)
-    })?;
-    if format == ReportFormat::Csv
-        && crate::admin::api::bom_requested(&q).map_err(ConsoleError::Gateway)?
-    {
-        text.insert_str(0, crate::store::UTF8_BOM);
-    }
-    let (ctype, ext) = match format {
-        ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        _ => ("text/markdown; charset=utf-8", "md"),
-    };
-    let mut resp = text.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    // Plan ids are ASCII letters, digits, - and _ (checked at config load).
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"mamori-report-{}.{ext}\"",
-        r.plan.id
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    let bom = crate::admin::api::bom_requested(&q).map_err(ConsoleError::Gateway)?;
+    crate::admin::reports::report_file(&r, format, bom).map_err(ConsoleError::Gateway)
 }
