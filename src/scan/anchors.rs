@@ -49,6 +49,26 @@ pub(crate) struct Anchors {
     astral: bool,
     /// Non-ASCII anchors as (last character, bytes, id), sorted by last character.
     tails: Vec<(u32, &'static [u8], usize)>,
+    /// Open-addressing table from a last character to its range `lo..hi` of `tails`, so a
+    /// candidate costs one or two probes instead of a binary search over all tails.
+    slots: Box<[Slot]>,
+}
+
+/// One entry of [`Anchors::slots`]; `cp == EMPTY` marks a free slot.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    cp: u32,
+    lo: u32,
+    hi: u32,
+}
+
+/// Not a scalar value: a free slot.
+const EMPTY: u32 = u32::MAX;
+
+/// Slot of `cp` in a table of `mask + 1` slots (a power of two).
+#[inline]
+fn slot_hash(cp: u32, mask: usize) -> usize {
+    (cp.wrapping_mul(0x9E37_79B1) >> 16) as usize & mask
 }
 
 impl Anchors {
@@ -88,6 +108,33 @@ impl Anchors {
             tails.push((cp, p.as_bytes(), id));
         }
         tails.sort_by_key(|&(cp, _, id)| (cp, id));
+        // At most half full, so every probe sequence meets a free slot soon.
+        let size = (tails.len() * 2).next_power_of_two().max(16);
+        let mask = size - 1;
+        let mut slots = vec![
+            Slot {
+                cp: EMPTY,
+                lo: 0,
+                hi: 0
+            };
+            size
+        ]
+        .into_boxed_slice();
+        let mut lo = 0;
+        while lo < tails.len() {
+            let cp = tails[lo].0;
+            let hi = lo + tails[lo..].partition_point(|&(l, _, _)| l == cp);
+            let mut h = slot_hash(cp, mask);
+            while slots[h].cp != EMPTY {
+                h = (h + 1) & mask;
+            }
+            slots[h] = Slot {
+                cp,
+                lo: lo as u32,
+                hi: hi as u32,
+            };
+            lo = hi;
+        }
         let ascii = DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -103,7 +150,27 @@ impl Anchors {
             pair,
             astral,
             tails,
+            slots,
         })
+    }
+
+    /// The range of `tails` whose anchors end in `cp` (empty when none do).
+    #[inline]
+    fn tail_range(&self, cp: u32) -> (usize, usize) {
+        let mask = self.slots.len() - 1;
+        let mut h = slot_hash(cp, mask);
+        // Bounded by the table size; the table always has free slots, which end the search.
+        for _ in 0..self.slots.len() {
+            let Some(s) = self.slots.get(h) else { break };
+            if s.cp == cp {
+                return (s.lo as usize, s.hi as usize);
+            }
+            if s.cp == EMPTY {
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+        (0, 0)
     }
 
     /// Every anchor occurrence in `t` as (id, start, end), by end offset.
@@ -129,7 +196,8 @@ pub(crate) struct Hits<'a> {
     /// Offset just past the last byte consumed; pending hits end here.
     i: usize,
     sid: StateID,
-    /// The last character consumed, folded (`NONE` before the first).
+    /// The last non-ASCII character consumed (`NONE` before the first); the character
+    /// before a non-ASCII one is this or, when ASCII, read from the text.
     prev: u32,
     /// Pending matches of the ASCII DFA state `sid`: indexes `ascii_k..ascii_n`.
     ascii_k: usize,
@@ -179,9 +247,10 @@ impl Hits<'_> {
         loop {
             let &c = b.get(i)?;
             if c < 0x80 {
+                // `prev` is not kept up to date over ASCII: the non-ASCII paths below read the
+                // byte before them instead, once per run.
                 sid = a.ascii.next_state(Anchored::No, sid, c);
                 i += 1;
-                prev = fold(u32::from(c));
                 if a.ascii.is_match(sid) {
                     self.ascii_k = 0;
                     self.ascii_n = a.ascii.match_len(sid);
@@ -189,19 +258,49 @@ impl Hits<'_> {
                 }
                 continue;
             }
+            // An ASCII anchor cannot run across a non-ASCII character.
             sid = a.start;
-            // `t` is a `str`, so the lead byte says how long the character is and the
-            // continuation bytes are there.
+            // The character before, when it is ASCII (else `prev` already holds it).
+            if let Some(&p) = i.checked_sub(1).and_then(|k| b.get(k)) {
+                if p < 0x80 {
+                    prev = fold(u32::from(p));
+                }
+            }
+            if c & 0xF0 == 0xE0 {
+                // A run of three-byte characters (kana, kanji, full-width forms: most of
+                // Japanese text), taken three bytes at a time: `cp >> 6` comes from the first
+                // two bytes, `cp & 63` from the third. Only a character that ends some anchor
+                // leaves the fast loop.
+                let mut found = None;
+                for ch in b.get(i..).unwrap_or_default().chunks_exact(3) {
+                    let &[c, x, y] = ch else { break };
+                    if c & 0xF0 != 0xE0 {
+                        break;
+                    }
+                    let k = (usize::from(c & 0x0F) << 6) | usize::from(x & 0x3F);
+                    let cp = ((k as u32) << 6) | u32::from(y & 0x3F);
+                    let before = prev;
+                    prev = cp;
+                    i += 3;
+                    if a.last[k] >> (y & 0x3F) & 1 != 0 {
+                        found = a.candidate(before, cp);
+                        if found.is_some() {
+                            break;
+                        }
+                    }
+                }
+                match found {
+                    Some((lo, hi)) => {
+                        self.tail = lo;
+                        self.tail_end = hi;
+                        break;
+                    }
+                    None => continue,
+                }
+            }
+            // Two- and four-byte characters. `t` is a `str`, so the lead byte says how long
+            // the character is and the continuation bytes are there.
             let (cp, w) = match c {
-                0xE0..=0xEF => match (b.get(i + 1), b.get(i + 2)) {
-                    (Some(&x), Some(&y)) => (
-                        (u32::from(c & 0x0F) << 12)
-                            | (u32::from(x & 0x3F) << 6)
-                            | u32::from(y & 0x3F),
-                        3,
-                    ),
-                    _ => return None,
-                },
                 0xC0..=0xDF => match b.get(i + 1) {
                     Some(&x) => ((u32::from(c & 0x1F) << 6) | u32::from(x & 0x3F), 2),
                     None => return None,
@@ -226,13 +325,8 @@ impl Hits<'_> {
             } else {
                 a.astral
             };
-            if !ends {
-                continue;
-            }
-            if cp >= 0x10000 || get(&a.single, cp) || get(&a.pair, pair_hash(before, cp)) {
-                let lo = a.tails.partition_point(|&(l, _, _)| l < cp);
-                let hi = lo + a.tails[lo..].partition_point(|&(l, _, _)| l == cp);
-                if lo < hi {
+            if ends {
+                if let Some((lo, hi)) = a.candidate(before, cp) {
                     self.tail = lo;
                     self.tail_end = hi;
                     break;
@@ -243,6 +337,19 @@ impl Hits<'_> {
         self.sid = sid;
         self.prev = prev;
         Some(())
+    }
+}
+
+impl Anchors {
+    /// The anchors to compare for a character `cp` (after `before`, folded) that ends some
+    /// anchor, or `None` when the one- and two-character filters rule them all out.
+    #[inline]
+    fn candidate(&self, before: u32, cp: u32) -> Option<(usize, usize)> {
+        if cp < 0x10000 && !get(&self.single, cp) && !get(&self.pair, pair_hash(before, cp)) {
+            return None;
+        }
+        let (lo, hi) = self.tail_range(cp);
+        (lo < hi).then_some((lo, hi))
     }
 }
 

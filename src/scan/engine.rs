@@ -418,12 +418,15 @@ impl Engine {
         self.numbers.scan(t, &mut raw);
         self.triggers(t, &mut raw, u64::MAX);
         let kept = resolve(raw);
+        // `resolve` returns non-overlapping findings sorted by start, so the offset map is
+        // walked once instead of searched twice per finding.
+        let mut cur = norm.cursor();
         let mut out: Vec<Finding> = kept
             .into_iter()
             .map(|r| Finding {
                 detector: DetectorId::Builtin(r.kind),
-                start: norm.orig_start(r.start),
-                end: norm.orig_end(r.end),
+                start: cur.start(r.start),
+                end: cur.end(r.end),
             })
             .collect();
         if let Some(c) = custom {
@@ -922,7 +925,9 @@ fn merge(mut w: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// instead of dropped: otherwise masking the stronger one would reveal it on a second scan,
 /// and masking would not be idempotent.
 fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
-    raw.sort_by(|a, b| {
+    // Unstable is enough: findings equal under this order have the same kind, start and
+    // length, so they are identical.
+    raw.sort_unstable_by(|a, b| {
         a.kind
             .cmp(&b.kind)
             .then((b.end - b.start).cmp(&(a.end - a.start)))

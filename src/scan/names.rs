@@ -6,6 +6,8 @@
 //! prefecture and/or municipality sequence ending in a block number, matched by one regex
 //! around prefecture and municipality anchors.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
@@ -574,22 +576,23 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     for _ in 0..2 {
         match TITLES
             .iter()
-            .find(|t| name[..end].ends_with(**t) && end > t.len())
+            .find(|t| ends_with_quick(&name[..end], t) && end > t.len())
         {
             Some(t) => end -= t.len(),
             None => break,
         }
     }
-    let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
+    // Counted first instead of collected into a Vec: this runs on every candidate name.
+    let nchars = name[..end].chars().count();
     let mut start = 0usize;
     // Cut after the last organisation character when a real word precedes it (営業部|田中).
-    for (i, &(_, c)) in chars.iter().enumerate() {
-        if ORG_CHARS.contains(&c) && i >= 2 && i + 1 < chars.len() {
-            start = chars[i + 1].0;
+    for (i, (off, c)) in name[..end].char_indices().enumerate() {
+        if i >= 2 && i + 1 < nchars && ORG_CHARS.contains(&c) {
+            start = off + c.len_utf8();
         }
     }
     let s = &name[start..end];
-    if s.is_empty() || STOP.contains(&s) {
+    if s.is_empty() || is_stop(s) {
         return None;
     }
     let n = s.chars().count();
@@ -601,7 +604,7 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
         return None;
     }
     // Companies addressed with 様 (山田商事様) are not people.
-    if ORG_SUFFIXES.iter().any(|o| s.ends_with(o)) {
+    if ORG_SUFFIXES.iter().any(|o| ends_with_quick(s, o)) {
         return None;
     }
     if s.chars().all(is_kata) && !(2..=10).contains(&n) {
@@ -1370,7 +1373,15 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
         while !win.is_char_boundary(tail) {
             tail -= 1;
         }
-        if let Some(caps) = am.building.captures(&win[e..tail]) {
+        // The building pattern starts (after at most one space) with an ideograph, 々, a
+        // katakana or a Latin letter; most addresses are followed by prose (まで, に, …), and
+        // this test spares the captures call there.
+        let rest = &win[e..tail];
+        let lead = rest.strip_prefix(' ').unwrap_or(rest).chars().next();
+        let may_build = lead.is_some_and(
+            |c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '々' | 'ァ'..='ヴ' | 'A'..='Z' | 'a'..='z'),
+        );
+        if let Some(caps) = may_build.then(|| am.building.captures(rest)).flatten() {
             if let (Some(b), Some(room)) = (caps.get(0), caps.get(1)) {
                 if is_building(b.as_str(), room.as_str(), &win[e + b.end()..]) {
                     e += b.end();
@@ -1407,6 +1418,28 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
             });
         }
     }
+}
+
+/// `s.ends_with(t)`, comparing the last byte before calling `memcmp`: `clean_name` tries
+/// every title and company ending on every candidate, and the last byte rules out most.
+#[inline]
+fn ends_with_quick(s: &str, t: &str) -> bool {
+    let (a, b) = (s.as_bytes(), t.as_bytes());
+    a.last() == b.last() && a.ends_with(b)
+}
+
+/// `STOP.contains(&s)` by binary search over a sorted copy (`clean_name` asks on every
+/// candidate name, and a linear scan compared most of the list).
+fn is_stop(s: &str) -> bool {
+    static SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
+    SORTED
+        .get_or_init(|| {
+            let mut v = STOP.to_vec();
+            v.sort_unstable();
+            v
+        })
+        .binary_search(&s)
+        .is_ok()
 }
 
 #[cfg(test)]

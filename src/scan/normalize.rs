@@ -69,7 +69,12 @@ pub(crate) struct Normalized<'a> {
 /// Characters NFKC leaves alone, recognised cheaply (most of any Japanese text).
 #[inline]
 fn is_stable(c: char) -> bool {
-    matches!(c as u32,
+    stable_cp(c as u32)
+}
+
+/// [`is_stable`] on a code point, usable in constants.
+const fn stable_cp(cp: u32) -> bool {
+    matches!(cp,
         0x3041..=0x3096 // hiragana
         | 0x30A1..=0x30FA // katakana
         | 0x4E00..=0x9FFF // CJK unified ideographs
@@ -78,17 +83,19 @@ fn is_stable(c: char) -> bool {
     )
 }
 
-/// Which of U+3000..=U+30FF (CJK punctuation, kana) [`is_stable`] accepts, one bit each, so the
-/// hot loop tests kana from their last two bytes without decoding.
-const KANA_STABLE: [u64; 4] = kana_table();
+/// [`is_stable`] for the three-byte characters U+0800..=U+FFFF: bit `cp & 63` of word
+/// `cp >> 6`. Both indexes come straight from the UTF-8 bytes (low four bits of the lead
+/// byte and low six of the next give the word, the last byte the bit), so the hot loop tests
+/// a run of kanji and kana three bytes at a time without decoding.
+static STABLE3: [u64; 1024] = stable3_table();
 
-const fn kana_table() -> [u64; 4] {
-    let mut t = [0u64; 4];
+const fn stable3_table() -> [u64; 1024] {
+    let mut t = [0u64; 1024];
+    // Only the ranges `stable_cp` can accept, so the constant evaluation stays short.
     let mut cp = 0x3000u32;
-    while cp < 0x3100 {
-        if matches!(cp, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3001..=0x3035 | 0x30FB) {
-            let k = (cp - 0x3000) as usize;
-            t[k >> 6] |= 1 << (k & 63);
+    while cp < 0xA000 {
+        if stable_cp(cp) {
+            t[(cp >> 6) as usize] |= 1 << (cp & 63);
         }
         cp += 1;
     }
@@ -157,7 +164,13 @@ thread_local! {
     /// comes as new pages from the kernel on every scan (page faults were ~13% of a 1 MiB
     /// scan); reusing it also keeps it warm in cache.
     static SPARE: Cell<String> = const { Cell::new(String::new()) };
+    /// The previous scan's offset map, reused for the same reason: growing it from empty
+    /// reallocated and copied it a dozen times per scan (~3% of a Japanese scan).
+    static SPARE_MARKS: Cell<Vec<Mark>> = const { Cell::new(Vec::new()) };
 }
+
+/// Largest offset map (entries) a thread keeps for its next scan.
+const SPARE_MARKS_MAX: usize = 1 << 16;
 
 /// An empty buffer of at least `cap` bytes, the spare one when this thread has it.
 fn buffer(cap: usize) -> String {
@@ -177,7 +190,8 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     }
     let b = text.as_bytes();
     let mut out: Option<String> = None;
-    let mut marks = Vec::new();
+    let mut marks = SPARE_MARKS.try_with(Cell::take).unwrap_or_default();
+    marks.clear();
     // Start of the run of unchanged input not yet copied to `out`.
     let mut run = 0usize;
     let mut i = 0usize;
@@ -187,35 +201,28 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
             i += 1;
             continue;
         }
-        // CJK unified ideographs U+4E00..=U+9FFF, most of Japanese text, are told by their
-        // first two bytes without decoding: E5..E9 lead bytes, or E4 with B8..BF after it.
-        if matches!(b[i], 0xE5..=0xE9) || (b[i] == 0xE4 && b.get(i + 1).is_some_and(|&x| x >= 0xB8))
-        {
-            i += 3;
-            continue;
-        }
-        // Kana and CJK punctuation: E3 80..83 xx is U+3000..=U+30FF.
-        if b[i] == 0xE3 {
-            if let (Some(&x), Some(&y)) = (b.get(i + 1), b.get(i + 2)) {
-                if x <= 0x83 {
-                    let k = (usize::from(x & 3) << 6) | usize::from(y & 0x3F);
-                    if KANA_STABLE[k >> 6] >> (k & 63) & 1 != 0 {
-                        i += 3;
-                        continue;
-                    }
+        // A run of stable three-byte characters (kanji, kana, CJK punctuation) is skipped
+        // three bytes at a time; it is copied later with the rest of the unchanged run.
+        if b[i] & 0xF0 == 0xE0 {
+            let from = i;
+            for ch in b[i..].chunks_exact(3) {
+                let &[c, x, y] = ch else { break };
+                let k = (usize::from(c & 0x0F) << 6) | usize::from(x & 0x3F);
+                if c & 0xF0 != 0xE0 || STABLE3[k] >> (y & 0x3F) & 1 == 0 {
+                    break;
                 }
+                i += 3;
+            }
+            if i > from {
+                continue;
             }
         }
-        // The other 3-byte sequences: decode inline, skip if stable.
+        // The other three-byte characters (the loop above took every stable one): decode
+        // inline.
         if (0xE0..0xF0).contains(&b[i]) && i + 2 < b.len() {
             let cp = (u32::from(b[i] & 0x0F) << 12)
                 | (u32::from(b[i + 1] & 0x3F) << 6)
                 | u32::from(b[i + 2] & 0x3F);
-            if matches!(cp, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0x3001..=0x3035 | 0x30FB)
-            {
-                i += 3;
-                continue;
-            }
             // Full-width ASCII (digits, letters, （），：％…) is one fixed offset away from ASCII;
             // this is also what `map_char` gives '－' between digits. The ideographic space is a
             // space. Both are written straight into `out`, without the general path's scratch.
@@ -226,7 +233,10 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
             };
             if let Some(a) = one {
                 let o = out.get_or_insert_with(|| buffer(text.len()));
-                o.push_str(&text[run..i]);
+                // Full-width characters often come in runs (１２３４): nothing to copy between.
+                if run < i {
+                    o.push_str(&text[run..i]);
+                }
                 let ns = o.len();
                 o.push(char::from(a));
                 push_mark(&mut marks, ns, ns + 1, i, i + 3);
@@ -275,7 +285,7 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     match out {
         None => Normalized {
             text: Cow::Borrowed(text),
-            marks: Vec::new(),
+            marks,
         },
         Some(mut s) => {
             s.push_str(&text[run..]);
@@ -290,6 +300,11 @@ pub(crate) fn normalize(text: &str) -> Normalized<'_> {
 impl Normalized<'_> {
     /// Gives the normalised text's buffer back for the next scan on this thread.
     pub fn recycle(self) {
+        if (1..=SPARE_MARKS_MAX).contains(&self.marks.capacity()) {
+            let mut m = self.marks;
+            m.clear();
+            let _ = SPARE_MARKS.try_with(|c| c.set(m));
+        }
         if let Cow::Owned(s) = self.text {
             if s.capacity() <= SPARE_MAX {
                 let _ = SPARE.try_with(|c| c.set(s));
@@ -299,34 +314,98 @@ impl Normalized<'_> {
 
     /// Maps a normalised start offset to the original text.
     pub fn orig_start(&self, n: usize) -> usize {
-        let idx = self.marks.partition_point(|m| m.norm_start <= n);
-        if idx == 0 {
-            return n;
-        }
-        let m = self.marks[idx - 1];
-        if n < m.norm_end {
-            // Inside the run: the start of the character that produced byte `n`.
-            let k = (n - m.norm_start).checked_div(m.norm_w).unwrap_or(0);
-            m.orig_start + k * m.orig_w
-        } else {
-            m.orig_end + (n - m.norm_end)
-        }
+        map_start(
+            &self.marks,
+            self.marks.partition_point(|m| m.norm_start <= n),
+            n,
+        )
     }
 
     /// Maps a normalised end offset (exclusive) to the original text.
     pub fn orig_end(&self, n: usize) -> usize {
-        let idx = self.marks.partition_point(|m| m.norm_start < n);
-        if idx == 0 {
-            return n;
+        map_end(
+            &self.marks,
+            self.marks.partition_point(|m| m.norm_start < n),
+            n,
+        )
+    }
+
+    /// A mapper for offsets that come in increasing order (sorted, non-overlapping findings).
+    pub(crate) fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            marks: &self.marks,
+            s: 0,
+            s_last: 0,
+            e: 0,
+            e_last: 0,
         }
-        let m = self.marks[idx - 1];
-        if n <= m.norm_end {
-            // Inside the run: the end of the character that produced byte `n - 1`.
-            let k = (n - m.norm_start).div_ceil(m.norm_w.max(1));
-            m.orig_start + k * m.orig_w
-        } else {
-            m.orig_end + (n - m.norm_end)
+    }
+}
+
+/// Maps offsets as [`Normalized::orig_start`] and [`Normalized::orig_end`] do, but goes on
+/// from the previous answer instead of searching all the map again; an offset smaller than
+/// the previous one starts over. Same results for any order.
+pub(crate) struct Cursor<'n> {
+    marks: &'n [Mark],
+    /// Number of marks with `norm_start <= s_last`.
+    s: usize,
+    s_last: usize,
+    /// Number of marks with `norm_start < e_last`.
+    e: usize,
+    e_last: usize,
+}
+
+impl Cursor<'_> {
+    /// [`Normalized::orig_start`].
+    pub(crate) fn start(&mut self, n: usize) -> usize {
+        if n < self.s_last {
+            self.s = 0;
         }
+        while self.marks.get(self.s).is_some_and(|m| m.norm_start <= n) {
+            self.s += 1;
+        }
+        self.s_last = n;
+        map_start(self.marks, self.s, n)
+    }
+
+    /// [`Normalized::orig_end`].
+    pub(crate) fn end(&mut self, n: usize) -> usize {
+        if n < self.e_last {
+            self.e = 0;
+        }
+        while self.marks.get(self.e).is_some_and(|m| m.norm_start < n) {
+            self.e += 1;
+        }
+        self.e_last = n;
+        map_end(self.marks, self.e, n)
+    }
+}
+
+/// `orig_start` given `idx`, the number of marks that start at or before `n`.
+fn map_start(marks: &[Mark], idx: usize, n: usize) -> usize {
+    let Some(m) = idx.checked_sub(1).and_then(|k| marks.get(k)) else {
+        return n;
+    };
+    if n < m.norm_end {
+        // Inside the run: the start of the character that produced byte `n`.
+        let k = (n - m.norm_start).checked_div(m.norm_w).unwrap_or(0);
+        m.orig_start + k * m.orig_w
+    } else {
+        m.orig_end + (n - m.norm_end)
+    }
+}
+
+/// `orig_end` given `idx`, the number of marks that start before `n`.
+fn map_end(marks: &[Mark], idx: usize, n: usize) -> usize {
+    let Some(m) = idx.checked_sub(1).and_then(|k| marks.get(k)) else {
+        return n;
+    };
+    if n <= m.norm_end {
+        // Inside the run: the end of the character that produced byte `n - 1`.
+        let k = (n - m.norm_start).div_ceil(m.norm_w.max(1));
+        m.orig_start + k * m.orig_w
+    } else {
+        m.orig_end + (n - m.norm_end)
     }
 }
 
@@ -428,15 +507,32 @@ mod tests {
     }
 
     #[test]
-    fn kana_table_agrees_with_is_stable() {
-        for cp in 0x3000u32..0x3100 {
-            let k = (cp - 0x3000) as usize;
-            let c = char::from_u32(cp).unwrap();
-            assert_eq!(
-                KANA_STABLE[k >> 6] >> (k & 63) & 1 != 0,
-                is_stable(c),
-                "{cp:x}"
-            );
+    fn cursor_maps_as_the_searches_do() {
+        let src = "ＡＢ１２３ー４漢字㈱ｘ　ｙ\u{3000}０－１ abc ﾊﾟｿｺﾝ９";
+        let n = normalize(src);
+        let len = n.text.len();
+        let mut cur = n.cursor();
+        // Increasing, repeated and decreasing offsets.
+        let seq: Vec<usize> = (0..=len)
+            .chain((0..=len).rev())
+            .chain([3, 3, 0, len])
+            .collect();
+        for &p in &seq {
+            assert_eq!(cur.start(p), n.orig_start(p), "start {p}");
+            assert_eq!(cur.end(p), n.orig_end(p), "end {p}");
+        }
+    }
+
+    #[test]
+    fn stable3_table_agrees_with_is_stable() {
+        for cp in 0x800u32..0x10000 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            let k = (usize::from(b[0] & 0x0F) << 6) | usize::from(b[1] & 0x3F);
+            assert_eq!(STABLE3[k] >> (b[2] & 0x3F) & 1 != 0, is_stable(c), "{cp:x}");
         }
     }
 
