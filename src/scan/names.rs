@@ -276,6 +276,17 @@ const STOP: &[&str] = &[
     "下記",
     "別紙",
     "同上",
+    "不在",
+    "欠席",
+    "出席",
+    "代理",
+    "兼務",
+    "以上",
+    "事務局",
+    "所管",
+    "関係",
+    "当該",
+    "全",
     "ユーザー",
     "ゲスト",
     "スタッフ",
@@ -490,6 +501,148 @@ const SURNAMES: &[&str] = &[
     "北川",
     "中尾",
     "冨田",
+    // A second list of common surnames: the national top ranks missing above, the commonest
+    // Okinawan ones, surnames that are also prefecture names or single common nouns, and
+    // variant characters that NFKC does not fold (齋/髙/﨑).
+    "斎藤",
+    "齋藤",
+    "齊藤",
+    "髙橋",
+    "山﨑",
+    "宮﨑",
+    "高﨑",
+    "柳田",
+    "市川",
+    "町田",
+    "千葉",
+    "秋田",
+    "福島",
+    "宮城",
+    "長野",
+    "熊本",
+    "岡山",
+    "山形",
+    "富山",
+    "新潟",
+    "静岡",
+    "滋賀",
+    "奈良",
+    "和歌山",
+    "徳島",
+    "香川",
+    "愛知",
+    "上原",
+    "比嘉",
+    "金城",
+    "大城",
+    "新垣",
+    "玉城",
+    "島袋",
+    "平良",
+    "山城",
+    "知念",
+    "仲村",
+    "宮里",
+    "照屋",
+    "仲宗根",
+    "安里",
+    "屋比久",
+    "具志堅",
+    "星野",
+    "若林",
+    "北村",
+    "村松",
+    "長谷川",
+    "五十嵐",
+    "佐々木",
+    "大久保",
+    "小野寺",
+    "菅原",
+    "久保田",
+    "荒木",
+    "荒井",
+    "桑原",
+    "吉村",
+    "小池",
+    "大島",
+    "内藤",
+    "土屋",
+    "望月",
+    "大石",
+    "松岡",
+    "小西",
+    "川村",
+    "岩本",
+    "片山",
+    "本間",
+    "早川",
+    "横田",
+    "関口",
+    "矢野",
+    "中田",
+    "秋元",
+    "堤",
+    "樋口",
+    "水野",
+    "石原",
+    "永田",
+    "小沢",
+    "小澤",
+    "浜田",
+    "濱田",
+    "浅井",
+    "野田",
+    "足立",
+    "青山",
+    "西山",
+    "岡崎",
+    "大谷",
+    "竹田",
+    "松浦",
+    "成田",
+    "宇野",
+    "今村",
+    "福井",
+    "岩井",
+    "塚本",
+    "安田",
+    "服部",
+    "大塚",
+    "菊池",
+    "菊地",
+    "小田",
+    "西尾",
+    "黒田",
+    "吉岡",
+    "河合",
+    "川上",
+    "石橋",
+    "福本",
+    "谷本",
+    "三宅",
+    "上村",
+    "田代",
+    "松村",
+    "杉浦",
+    "大山",
+    "飯島",
+    "坂口",
+    "武藤",
+    "米田",
+    "松原",
+    "森本",
+    "今野",
+    "熊谷",
+    "稲垣",
+    "河村",
+    "細川",
+    "川島",
+    "高山",
+    "三上",
+    "中谷",
+    "上野",
+    "水谷",
+    "須田",
 ];
 
 const TITLE_ONLY: &[&str] = &[
@@ -530,7 +683,7 @@ const TITLE_ONLY: &[&str] = &[
 
 /// A surname (optionally with a given name) right before a job title: 田中部長, 鈴木一郎課長.
 pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-    let _ = he;
+    name_after_title_line(t, hs, he, out);
     let mut end = hs;
     if t[..end].ends_with(' ') {
         end -= 1;
@@ -547,7 +700,10 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
             break;
         }
     }
-    let Some(i) = best else { return };
+    let Some(i) = best else {
+        name_before_title_bare(t, hs, he, run_start, end, out);
+        return;
+    };
     let name = &run[i..];
     if i > 0 {
         // Whatever precedes must end a department/organisation word, not be part of the name.
@@ -566,6 +722,110 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
     });
 }
 
+/// Titles that are not formed from a department name (財政課長 is a post; 谷委員 is a person).
+const PERSON_TITLES: &[&str] = &["委員", "議員", "主任", "主査", "主事", "参事", "主幹", "理事長", "会長"];
+
+/// A surname not in the list before a job title, in a position where only a name fits: after a
+/// list separator, a speaker mark or a line start (出席者：谷委員長、漆原副委員長, ○春日委員,
+/// 町田議員の…), or after a department and a space (資産税課 百瀬参事). Titles that also follow
+/// department names (財政課長) only count in the last position.
+fn name_before_title_bare(
+    t: &str,
+    hs: usize,
+    he: usize,
+    run_start: usize,
+    end: usize,
+    out: &mut Vec<Raw>,
+) {
+    let title = &t[hs..he];
+    let mut name_end = end;
+    if t[run_start..name_end].ends_with('副') {
+        name_end -= '副'.len_utf8();
+    }
+    let mut s = run_start;
+    let w = &t[s..name_end];
+    let n = w.chars().count();
+    if !(1..=4).contains(&n)
+        || STOP.contains(&w)
+        || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+    {
+        return;
+    }
+    let before = &t[..s];
+    // 我那覇 正男委員: a surname and a space before the given name.
+    let mut lead = before;
+    if let Some(b2) = before.strip_suffix(' ') {
+        if let Some((s2, true)) = run_back(t, b2.len(), 4) {
+            let sur = &t[s2..b2.len()];
+            let prev = t[..s2].chars().next_back();
+            if !STOP.contains(&sur)
+                && !sur.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+                && prev.is_none_or(|c| "、,:○◯●\n(「".contains(c))
+            {
+                s = s2;
+                lead = &t[..s2];
+            }
+        }
+    }
+    let prev = lead.chars().next_back();
+    let after_dept = lead
+        .strip_suffix(' ')
+        .and_then(|x| x.chars().next_back())
+        .is_some_and(|c| ORG_CHARS.contains(&c));
+    let dept_line = lead
+        .strip_suffix('\n')
+        .and_then(|x| x.chars().next_back())
+        .is_some_and(|c| ORG_CHARS.contains(&c));
+    let ok = if PERSON_TITLES.contains(&title) {
+        prev.is_none_or(|c| "、,:○◯●\n(「".contains(c)) || after_dept
+    } else {
+        after_dept || dept_line
+    };
+    if ok {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: s,
+            end: name_end,
+        });
+    }
+}
+
+/// A name alone after a job title on a signature line: 主任　春日一 / 部長 齋藤 美穂.
+pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let line_start = t[..hs].trim_end_matches(' ');
+    if !(line_start.is_empty() || line_start.ends_with('\n')) || !t[he..].starts_with(' ') {
+        return;
+    }
+    let q = he + 1;
+    let Some((mut e, true)) = run_back_fwd(t, q, 4) else {
+        return;
+    };
+    if t[e..].starts_with(' ') {
+        match run_back_fwd(t, e + 1, 4)
+            .filter(|x| x.1)
+            .map(|x| x.0)
+            .or_else(|| kana_given_after(t, e + 1))
+        {
+            Some(e2) => e = e2,
+            None => return,
+        }
+    } else if let Some(e2) = kana_given_after(t, e) {
+        e = e2;
+    }
+    if !t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r') {
+        return;
+    }
+    let w = &t[q..e];
+    if STOP.contains(&w) || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c)) {
+        return;
+    }
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: q,
+        end: e,
+    });
+}
+
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
@@ -579,6 +839,10 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
             Some(t) => end -= t.len(),
             None => break,
         }
+    }
+    // 副委員長, 副部長: the 副 belongs to the title.
+    if end < name.len() && name[..end].ends_with('副') && end > '副'.len_utf8() {
+        end -= '副'.len_utf8();
     }
     let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
     let mut start = 0usize;
@@ -620,18 +884,62 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
         return None;
     }
     let mut start = end;
+    // Foreign names are long and dotted: グエン・ヴァン・ナム.
+    let max = if han { max } else { max.max(14) };
     for (n, (i, c)) in chars.enumerate() {
         let ok = if han {
             is_han(c) && c != '〇'
         } else {
-            is_kata(c)
+            is_kata(c) || (c == '・' && start < end && t[start..].starts_with(is_kata))
         };
         if !ok || n >= max {
             break;
         }
         start = i;
     }
+    if t[start..end].starts_with('・') {
+        start += '・'.len_utf8();
+    }
     Some((start, han))
+}
+
+/// Characters that may follow a name: punctuation, spaces, brackets, an honorific.
+fn name_boundary(c: Option<char>) -> bool {
+    c.is_none_or(|c| {
+        c.is_ascii_whitespace()
+            || c.is_ascii_punctuation()
+            || "、。，．・（）「」『』【】〔〕様殿氏".contains(c)
+    })
+}
+
+/// A kanji surname (1–4 characters, not a generic word) ending at `end`, optionally followed
+/// by one space, whose left side is not more kanji; returns its start.
+fn bare_surname_before(t: &str, end: usize) -> Option<usize> {
+    let e = if t[..end].ends_with(' ') { end - 1 } else { end };
+    let (s, true) = run_back(t, e, 5)? else {
+        return None;
+    };
+    let w = &t[s..e];
+    let n = w.chars().count();
+    let generic = STOP.contains(&w)
+        || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+        || TITLE_ONLY.iter().any(|x| w.ends_with(x));
+    (!generic && (1..=4).contains(&n)).then_some(s)
+}
+
+/// End of a kana given name right after `p`: 2–4 hiragana or 2–5 katakana, then a boundary.
+fn kana_given_after(t: &str, p: usize) -> Option<usize> {
+    let e = match hira_given_after(t, p) {
+        Some(e) => e,
+        None => {
+            let (e, han) = run_back_fwd(t, p, 5)?;
+            if han || !(2..=5).contains(&t[p..e].chars().count()) {
+                return None;
+            }
+            e
+        }
+    };
+    name_boundary(t[e..].chars().next()).then_some(e)
 }
 
 /// Name before an honorific such as 様, さん, 氏, 殿.
@@ -660,6 +968,20 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         });
         return;
     }
+    // Any kanji surname before a kana given name (小鳥遊トメさん, 喜屋武 みどりさん): the
+    // surname list cannot hold rare surnames, the script change marks the boundary.
+    if let Some(gs) = kana_run_start(t, end) {
+        if let Some(ss) = bare_surname_before(t, gs) {
+            if ss < gs && kana_given_after(t, gs) == Some(end) {
+                out.push(Raw {
+                    kind: Kind::PersonName,
+                    start: ss,
+                    end,
+                });
+                return;
+            }
+        }
+    }
     let Some((mut start, han)) = run_back(
         t,
         end,
@@ -675,7 +997,9 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         // A surname separated by one space: 山田 太郎 様.
         if let Some((s2, true)) = run_back(t, start - 1, 3) {
             let first = &t[s2..start - 1];
-            let before_ok = !t[..s2].chars().next_back().is_some_and(is_han);
+            // 故/亡 before a deceased person's name is a prefix, not part of the surname.
+            let before_ok = !t[..s2].chars().next_back().is_some_and(is_han)
+                || t[..s2].ends_with(['故', '亡']);
             let last = first.chars().next_back();
             if before_ok
                 && !last
@@ -696,6 +1020,23 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
             end: start + b,
         });
     }
+}
+
+/// Start of the run of kana (hiragana or katakana, not mixed) ending at `end`, 2–5 long.
+fn kana_run_start(t: &str, end: usize) -> Option<usize> {
+    let last = t[..end].chars().next_back()?;
+    let hira = is_hira(last);
+    if !hira && !(is_kata(last) && last != 'ー') {
+        return None;
+    }
+    let mut s = end;
+    for (n, (i, c)) in t[..end].char_indices().rev().enumerate() {
+        if n >= 5 || !(if hira { is_hira(c) } else { is_kata(c) }) {
+            break;
+        }
+        s = i;
+    }
+    (s < end).then_some(s)
 }
 
 /// Name after a label such as 氏名:, 担当:, 申請者:.
@@ -798,6 +1139,14 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             han = h2;
         }
     }
+    // A job title between department and name: 起案者 福祉課 主事 泉 すみれ.
+    if han && TITLE_ONLY.contains(&&t[q..end]) && t[end..].starts_with(' ') {
+        if let Some((e2, h2)) = tok(end + 1) {
+            q = end + 1;
+            end = e2;
+            han = h2;
+        }
+    }
     if t[end..].starts_with([' ', '・']) {
         let sep = t[end..].chars().next().map_or(1, char::len_utf8);
         if let Some((e2, h2)) = tok(end + sep) {
@@ -807,16 +1156,30 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
                 || STOP.contains(&&t[end + sep..e2]);
             if h2 == han && t[end + sep..e2].chars().count() <= 6 && !next_label {
                 end = e2;
+            } else if han && t[q..end].chars().count() <= 4 {
+                // A kana given name after any surname: 林 トメ, 雲母 ひろみ.
+                if let Some(e2) = kana_given_after(t, end + sep) {
+                    end = e2;
+                }
             }
         } else if han && SURNAMES.contains(&&t[q..end]) {
             // 宮本 かおり.
             if let Some(e2) = hira_given_after(t, end + sep) {
                 end = e2;
             }
+        } else if han && t[q..end].chars().count() <= 4 {
+            if let Some(e2) = kana_given_after(t, end + sep) {
+                end = e2;
+            }
         }
     } else if han && SURNAMES.contains(&&t[q..end]) {
         // A surname with a hiragana given name: 上田ゆい.
         if let Some(e2) = hira_given_after(t, end) {
+            end = e2;
+        }
+    } else if han && t[q..end].chars().count() <= 3 {
+        // Any surname with a kana given name and a boundary after it: 南トメ（84歳）.
+        if let Some(e2) = kana_given_after(t, end) {
             end = e2;
         }
     }
@@ -833,6 +1196,54 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             start: q + a,
             end: q + b,
         });
+        names_in_list(t, end, out);
+    }
+}
+
+/// Further names of a list after a labelled one: 出席者：谷委員長、漆原副委員長、我那覇 正男委員
+/// or 作業員：千葉 ゆうと、西園寺 ひろみ. Each item is a name (kanji, optional space, kanji or
+/// kana) with an optional title, a short parenthetical, then 、 or the line end.
+fn names_in_list(t: &str, mut p: usize, out: &mut Vec<Raw>) {
+    for _ in 0..8 {
+        // Past a parenthetical (（妻）, （福祉課）) to the separator.
+        if let Some(r) = t[p..].strip_prefix('(') {
+            match r.find(')') {
+                Some(c) if c <= 30 => p += 1 + c + 1,
+                _ => return,
+            }
+        }
+        let Some(r) = t[p..].strip_prefix(['、', ',']) else {
+            return;
+        };
+        let q = t.len() - r.trim_start_matches(' ').len();
+        let Some((mut e, han)) = run_back_fwd(t, q, 8) else {
+            return;
+        };
+        if han && t[e..].starts_with(' ') {
+            match run_back_fwd(t, e + 1, 7).map(|(e2, _)| e2).or_else(|| kana_given_after(t, e + 1)) {
+                Some(e2) => e = e2,
+                None => return,
+            }
+        } else if han {
+            if let Some(e2) = kana_given_after(t, e) {
+                e = e2;
+            }
+        }
+        let Some((a, b)) = clean_name(&t[q..e]) else {
+            return;
+        };
+        let (a, b) = (q + a, q + b);
+        let name = t[a..b].trim_end_matches('副');
+        let n = name.chars().count();
+        if !(1..=9).contains(&n) || !name_boundary(t[e..].chars().next()) {
+            return;
+        }
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: a,
+            end: a + name.len(),
+        });
+        p = e;
     }
 }
 
@@ -851,6 +1262,13 @@ const NOT_GIVEN: &[&str] = &[
     "など",
     "さえ",
     "だけ",
+    "から",
+    "より",
+    "たち",
+    "ども",
+    "ほか",
+    "ほど",
+    "ごと",
 ];
 
 /// End of a hiragana given name (2–4 characters) starting at `p`, if one is there.
@@ -1091,6 +1509,27 @@ const EN_NOT_NAMES: &[&str] = &[
     "Kind",
     "Please",
     "Sorry",
+    // Organisation words that close an English signature (City Tax Division).
+    "City",
+    "Division",
+    "Department",
+    "Section",
+    "Bureau",
+    "Ministry",
+    "Affairs",
+    "International",
+    "Tax",
+    "Ward",
+    "Prefecture",
+    "Government",
+    "Committee",
+    "Council",
+    "Resident",
+    "Residents",
+    "Citizen",
+    "Citizens",
+    "Applicant",
+    "Officer",
 ];
 
 fn en_name_word(t: &str, p: usize) -> Option<usize> {
@@ -1242,7 +1681,7 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
             p = t.len() - r3.len();
             (1, true)
         }
-        "reviewed by " | "approved by " | "signed by " | "written by " => (2, false),
+        "reviewed by " | "approved by " | "signed by " | "written by " | "my name is " => (2, false),
         _ => {
             if !line_start {
                 return;
@@ -1252,6 +1691,26 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     };
     while p < b.len() && b[p] == b' ' {
         p += 1;
+    }
+    // A Japanese name alone on the line under "Best regards,".
+    if need_line_end && b.get(p).is_some_and(|x| *x >= 0x80) {
+        if let Some((mut e, true)) = run_back_fwd(t, p, 4) {
+            if t[e..].starts_with(' ') {
+                if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
+                    e = e2;
+                }
+            } else if let Some(e2) = kana_given_after(t, e) {
+                e = e2;
+            }
+            if t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r') {
+                out.push(Raw {
+                    kind: Kind::PersonName,
+                    start: p,
+                    end: e,
+                });
+            }
+        }
+        return;
     }
     let Some(e1) = en_name_word(t, p) else { return };
     let mut e = e1;
@@ -1299,10 +1758,15 @@ pub(crate) struct AddressMatcher {
 pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     let pref = PREFECTURES.join("|");
     // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
-    let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
+    // Municipalities may be written in hiragana (さいたま市, ひたちなか市, いちき串木野市); a
+    // particle that the leftmost match takes along (住所はさいたま市) is trimmed afterwards.
+    let muni = r"(?:[ぁ-ゖ]{2,6}[\x{4E00}-\x{9FFF}]{0,3}|[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?)(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?(?:の[0-9]+)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
     // Town names can be long and, in Kyoto, carry directions (寺町通御池上る上本能寺前町).
-    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノるァ-ヴー]{0,16}?";
+    // Town names in kana are common too (おもろまち, みなとみらい, あざみ野); prose that the
+    // kana lets in (市では1-2月に) is rejected afterwards by its particles. Sapporo-style
+    // blocks (北1条西2丁目) put a numbered 条 before the block number.
+    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノるァ-ヴーぁ-ゖ]{0,16}?(?:[0-9]+条[東西南北]?)?";
     // Rural addresses: 大字/字 + place name + a bare lot number (大字草津630).
     let aza = r"大?字[\x{4E00}-\x{9FFF}々ヶケ]{1,8}?[0-9]+(?:番地?)?(?:(?:-|の)[0-9]+)*";
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
@@ -1391,6 +1855,26 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
         // earliest position any prefecture starts at, in one pass.
         if let Some(pm) = am.prefectures.find(&win[s..e]) {
             s += pm.start();
+        }
+        // Kana place names let particles in: drop one taken from the left after a noun
+        // (住所はさいたま市…), and reject matches that run through prose (市では1-2月).
+        for _ in 0..2 {
+            let prev = win[..s].chars().next_back();
+            match win[s..e].chars().next() {
+                Some(c @ ('は' | 'に' | 'を' | 'が' | 'で' | 'へ' | 'も' | 'の'))
+                    if prev.is_some_and(|p| is_han(p) || is_kata(p) || is_hira(p)) =>
+                {
+                    s += c.len_utf8()
+                }
+                _ => break,
+            }
+        }
+        const PROSE: [&str; 12] = [
+            "では", "には", "から", "まで", "より", "です", "ます", "として", "への", "での",
+            "にて", "について",
+        ];
+        if PROSE.iter().any(|w| win[s..e].contains(w)) {
+            continue;
         }
         loop {
             let cur = &win[s..e];

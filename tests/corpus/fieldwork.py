@@ -30,6 +30,7 @@ Labelling conventions (same as the other corpora):
   (postgres://u:PASS@h, mysql -pPASS, curl -u user:PASS) is labelled `password`.
 - confidential_marker: the marker word only (機密性２, 取扱注意, 秘 in header position).
 """
+import base64
 import json
 import random
 import string
@@ -290,7 +291,7 @@ def phone():
     if k == 8:
         return f"0{R.choice('789')}0{num(8)}"
     if k == 9:
-        return f"0{R.randint(100, 999)}-{num(2)}-{num(4)}"
+        return f"{R.choice(['0299', '0276', '0465', '0555', '0980', '0143', '0857', '0743'])}-{num(2)}-{num(4)}"
     if k == 10:
         return f"+81-{R.choice(['3', '90', '80', '6'])}-{num(4)}-{num(4)}"
     if k == 11:
@@ -563,7 +564,8 @@ def it_snippets():
         elif k == 8:
             out.append(f"git clone https://x-access-token:{L('github_token', 'ghs_' + alnum(36))}@github.com/pref-example/infra.git")
         elif k == 9:
-            jwt = ("eyJhbGciOiJSUzI1NiIsImtpZCI6I" + alnum(20) + "." + "eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Ii" +
+            hdr = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": alnum(20)}).encode()).decode().rstrip("=")
+            jwt = (hdr + "." + "eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Ii" +
                    alnum(60) + "." + alnum(86, string.ascii_letters + string.digits + "-_"))
             out.append(f"apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://{L('ip_address', ip)}:6443\n  name: gyosei-prod\nusers:\n- name: deployer\n  user:\n    token: {L('jwt', jwt)}")
         elif k == 10:
