@@ -667,6 +667,12 @@ impl Engine {
                     inj_windows.push((floor_b(t, hs.saturating_sub(160)), ceil_b(t, he + 200)))
                 }
                 Trig::NameSuffix => names::name_before_honorific(t, hs, he, out),
+                // "… 様（代理人）" at a line end annotates the name before it; it does not head
+                // the next line (a heading such as （フリガナ）イトウ goes on on its own line).
+                Trig::NameLabel
+                    if t[..hs].ends_with('(')
+                        && t[he..].starts_with(")\n") =>
+                {}
                 Trig::NameLabel => names::name_after_label(t, he, out),
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),

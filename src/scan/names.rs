@@ -723,7 +723,7 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
 }
 
 /// Titles that are not formed from a department name (財政課長 is a post; 谷委員 is a person).
-const PERSON_TITLES: &[&str] = &["委員", "議員", "主任", "主査", "主事", "参事", "主幹", "理事長", "会長"];
+const PERSON_TITLES: &[&str] = &["委員", "議員", "主任", "主査", "主事", "参事", "主幹"];
 
 /// A surname not in the list before a job title, in a position where only a name fits: after a
 /// list separator, a speaker mark or a line start (出席者：谷委員長、漆原副委員長, ○春日委員,
@@ -797,7 +797,7 @@ pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec
         return;
     }
     let q = he + 1;
-    let Some((mut e, true)) = run_back_fwd(t, q, 4) else {
+    let Some((mut e, true)) = run_back_fwd(t, q, 6) else {
         return;
     };
     if t[e..].starts_with(' ') {
@@ -862,6 +862,10 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
         return None;
     }
     if n == 2 && last == '人' {
+        return None;
+    }
+    // A section, not a person (住民記録係); surnames do not end in these.
+    if n >= 3 && matches!(last, '課' | '係' | '局' | '班' | '署') {
         return None;
     }
     // Companies addressed with 様 (山田商事様) are not people.
@@ -939,7 +943,11 @@ fn kana_given_after(t: &str, p: usize) -> Option<usize> {
             e
         }
     };
-    name_boundary(t[e..].chars().next()).then_some(e)
+    let r = &t[e..];
+    let ends = name_boundary(r.chars().next())
+        || ["さん", "さま", "くん", "ちゃん"].iter().any(|h| r.starts_with(h))
+        || TITLE_ONLY.iter().any(|x| r.starts_with(x));
+    ends.then_some(e)
 }
 
 /// Name before an honorific such as 様, さん, 氏, 殿.
@@ -971,8 +979,18 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
     // Any kanji surname before a kana given name (小鳥遊トメさん, 喜屋武 みどりさん): the
     // surname list cannot hold rare surnames, the script change marks the boundary.
     if let Some(gs) = kana_run_start(t, end) {
-        if let Some(ss) = bare_surname_before(t, gs) {
-            if ss < gs && kana_given_after(t, gs) == Some(end) {
+        let given = &t[gs..end];
+        let n = given.chars().count();
+        let hira = given.starts_with(is_hira);
+        let given_ok = if hira {
+            (2..=4).contains(&n)
+                && !given.starts_with(NOT_NAME_START)
+                && !NOT_GIVEN.iter().any(|w| given.starts_with(w))
+        } else {
+            (2..=5).contains(&n)
+        };
+        if let Some(ss) = bare_surname_before(t, gs).filter(|_| given_ok) {
+            if ss < gs {
                 out.push(Raw {
                     kind: Kind::PersonName,
                     start: ss,
@@ -1163,8 +1181,10 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
                 }
             }
         } else if han && SURNAMES.contains(&&t[q..end]) {
-            // 宮本 かおり.
-            if let Some(e2) = hira_given_after(t, end + sep) {
+            // 宮本 かおり, 林 トメ.
+            if let Some(e2) =
+                hira_given_after(t, end + sep).or_else(|| kana_given_after(t, end + sep))
+            {
                 end = e2;
             }
         } else if han && t[q..end].chars().count() <= 4 {
@@ -1173,8 +1193,8 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             }
         }
     } else if han && SURNAMES.contains(&&t[q..end]) {
-        // A surname with a hiragana given name: 上田ゆい.
-        if let Some(e2) = hira_given_after(t, end) {
+        // A surname with a hiragana given name: 上田ゆい (or katakana: 林キヨ).
+        if let Some(e2) = hira_given_after(t, end).or_else(|| kana_given_after(t, end)) {
             end = e2;
         }
     } else if han && t[q..end].chars().count() <= 3 {
@@ -1182,6 +1202,14 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         if let Some(e2) = kana_given_after(t, end) {
             end = e2;
         }
+    }
+    if han
+        && t[end..].starts_with(is_hira)
+        && !["さん", "さま", "くん", "ちゃん", "です", "でした", "と申します"]
+            .iter()
+            .any(|w| t[end..].starts_with(w))
+    {
+        return;
     }
     if copula
         && !["です", "でした", "さん", "様", "氏", "になります"]
@@ -1216,6 +1244,15 @@ fn names_in_list(t: &str, mut p: usize, out: &mut Vec<Raw>) {
             return;
         };
         let q = t.len() - r.trim_start_matches(' ').len();
+        if let Some(e) = hira_given_after(t, q).filter(|&e| name_boundary(t[e..].chars().next())) {
+            out.push(Raw {
+                kind: Kind::PersonName,
+                start: q,
+                end: e,
+            });
+            p = e;
+            continue;
+        }
         let Some((mut e, han)) = run_back_fwd(t, q, 8) else {
             return;
         };
@@ -1567,6 +1604,24 @@ pub(crate) fn name_before_email(t: &str, email_start: usize, out: &mut Vec<Raw>)
             start,
             end,
         });
+    } else if words == 0 {
+        // A Japanese display name: "From: 佐々木 すみれ <…>", "若林優子 <…>" on its own line.
+        let ls = head.rfind([':', '\n']).map_or(0, |i| i + 1);
+        let cand = head[ls..].trim_start_matches(' ');
+        let s = end - cand.len();
+        let n = cand.chars().count();
+        if (2..=10).contains(&n)
+            && cand.starts_with(|c: char| is_han(c) && c != '〇')
+            && cand.chars().all(|c| is_han(c) || is_hira(c) || is_kata(c) || c == ' ')
+            && cand.chars().filter(|&c| c == ' ').count() <= 1
+            && clean_name(cand) == Some((0, cand.len()))
+        {
+            out.push(Raw {
+                kind: Kind::PersonName,
+                start: s,
+                end,
+            });
+        }
     }
 }
 
@@ -1694,7 +1749,7 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     }
     // A Japanese name alone on the line under "Best regards,".
     if need_line_end && b.get(p).is_some_and(|x| *x >= 0x80) {
-        if let Some((mut e, true)) = run_back_fwd(t, p, 4) {
+        if let Some((mut e, true)) = run_back_fwd(t, p, 6) {
             if t[e..].starts_with(' ') {
                 if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
                     e = e2;
