@@ -277,6 +277,11 @@ const STOP: &[&str] = &[
     "別紙",
     "同上",
     "不在",
+    "匿名",
+    "匿名希望",
+    "非公開",
+    "不詳",
+    "省略",
     "欠席",
     "出席",
     "代理",
@@ -747,6 +752,7 @@ fn name_before_title_bare(
     let n = w.chars().count();
     if !(1..=4).contains(&n)
         || STOP.contains(&w)
+        || POST_STEMS.contains(&w)
         || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
     {
         return;
@@ -826,6 +832,17 @@ pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec
     });
 }
 
+/// Department and role stems that take a job title directly (財政課長, 公募委員): before a
+/// title they are a post, not a surname.
+const POST_STEMS: &[&str] = &[
+    "財政", "企画", "総務", "人事", "市民", "区民", "町民", "村民", "住民", "税務", "福祉", "環境",
+    "教育", "建設", "土木", "都市", "経済", "産業", "観光", "農政", "農林", "保健", "医療", "介護",
+    "防災", "危機管理", "情報", "広報", "秘書", "会計", "監査", "議会", "選挙", "契約", "管財",
+    "法務", "文書", "政策", "交通", "水道", "下水道", "住宅", "建築", "道路", "公園", "河川",
+    "消防", "学校", "文化", "国際", "子育", "庶務", "経理", "営業", "技術", "公募", "学識", "専門",
+    "外部", "臨時", "特別", "常任", "非常勤", "地区", "各", "全", "担当", "所管", "関係", "歴代",
+];
+
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
@@ -843,6 +860,9 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     // 副委員長, 副部長: the 副 belongs to the title.
     if end < name.len() && name[..end].ends_with('副') && end > '副'.len_utf8() {
         end -= '副'.len_utf8();
+    }
+    if end < name.len() && POST_STEMS.contains(&&name[..end]) {
+        return None;
     }
     let chars: Vec<(usize, char)> = name[..end].char_indices().collect();
     let mut start = 0usize;
@@ -1757,7 +1777,9 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
             } else if let Some(e2) = kana_given_after(t, e) {
                 e = e2;
             }
-            if t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r') {
+            if t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r')
+                && clean_name(&t[p..e]) == Some((0, e - p))
+            {
                 out.push(Raw {
                     kind: Kind::PersonName,
                     start: p,

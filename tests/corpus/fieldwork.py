@@ -29,6 +29,11 @@ Labelling conventions (same as the other corpora):
 - secrets and passwords: the value only. A password inside a URL or a command line
   (postgres://u:PASS@h, mysql -pPASS, curl -u user:PASS) is labelled `password`.
 - confidential_marker: the marker word only (機密性２, 取扱注意, 秘 in header position).
+
+History: measured on main's detectors first (table in benches/README-scan.md). Two generator
+bugs were then fixed (JWT headers were not valid JSON; one phone shape produced 080-style
+numbers of 10 digits), and a block of negatives was added to probe the new rules (marked in
+negatives()); those are not held out.
 """
 import base64
 import json
@@ -735,6 +740,17 @@ def negatives():
         "氏名不詳の方からの電話", "故障中の端末", "故意ではない", "喪中はがき", "世帯主欄",
         "担当者不在のため折り返します", "差出人欄は空欄", "宛名ラベルの印刷", "代理人選任届",
         "TEL欄は空欄可", "FAX番号は廃止しました", "携帯電話の持込み禁止", "0120から始まる番号は無料です",
+        # Added after the first measurement: ordinary text that the new rules (role labels,
+        # list items, kana place names, command-line passwords) could take for data.
+        "出席者：各委員、事務局", "同席者：なし", "代理人 選任届を提出", "故 障害者福祉の推進",
+        "相手方 との協議", "通訳 を手配する", "作業員 の安全確保", "参加者：市民、学識経験者",
+        "出席者：財政課長、市民課長", "○議長　ただいまから会議を開きます。", "委員構成：公募委員、学識委員",
+        "合議：財政課長、企画課長", "担当：市民課 窓口係", "申出人：本人", "相談者：匿名希望",
+        "記録者：事務局", "子育て支援課の予定です", "会場のみなさん", "市民のみなさま",
+        "横浜市では1-2月に実施", "さいたま市では3-4件", "mysql -u root -p", "mysql -u root -p -h db.local",
+        "curl -u admin https://example.com", "postgres://app@db:5432/x", "パスワード を入力してください",
+        "パスワード 変更手順", "PWは定期的に変更", "Best regards,\n総務課\n", "課長 不在", "主任 以下",
+        "You are Dan's manager.", "自治会長と協議", "町内会長の挨拶",
     ]
     out.extend(generic)
     return out
