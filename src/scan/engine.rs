@@ -669,10 +669,7 @@ impl Engine {
                 Trig::NameSuffix => names::name_before_honorific(t, hs, he, out),
                 // "… 様（代理人）" at a line end annotates the name before it; it does not head
                 // the next line (a heading such as （フリガナ）イトウ goes on on its own line).
-                Trig::NameLabel
-                    if t[..hs].ends_with('(')
-                        && t[he..].starts_with(")\n") =>
-                {}
+                Trig::NameLabel if t[..hs].ends_with('(') && t[he..].starts_with(")\n") => {}
                 Trig::NameLabel => names::name_after_label(t, he, out),
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
@@ -837,7 +834,9 @@ impl Engine {
         }
         // "PW: …" only as a word of its own; "pwd", "pwned" … are other anchors or words.
         if kw.eq_ignore_ascii_case("pw")
-            && !t[he..].trim_start_matches(' ').starts_with([':', '=', 'は'])
+            && !t[he..]
+                .trim_start_matches(' ')
+                .starts_with([':', '=', 'は'])
         {
             return;
         }
@@ -859,9 +858,11 @@ impl Engine {
         }
         let first = v2.as_bytes()[0];
         // Yes/no answers and flags (MySQL's "using password: YES") are not passwords.
-        if ["yes", "no", "true", "false", "null", "none", "required", "optional"]
-            .iter()
-            .any(|w| v2.eq_ignore_ascii_case(w))
+        if [
+            "yes", "no", "true", "false", "null", "none", "required", "optional",
+        ]
+        .iter()
+        .any(|w| v2.eq_ignore_ascii_case(w))
         {
             return;
         }
@@ -973,13 +974,11 @@ fn url_password(t: &str, colon: usize, out: &mut Vec<Raw>) {
         j += 1;
     }
     match at {
-        Some(a) if a > ps && b.get(a + 1).is_some_and(u8::is_ascii_alphanumeric) => {
-            out.push(Raw {
-                kind: Kind::Password,
-                start: ps,
-                end: a,
-            })
-        }
+        Some(a) if a > ps && b.get(a + 1).is_some_and(u8::is_ascii_alphanumeric) => out.push(Raw {
+            kind: Kind::Password,
+            start: ps,
+            end: a,
+        }),
         _ => {}
     }
 }
@@ -1057,7 +1056,11 @@ fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
     };
     let v = &t[s..e];
     // The token must end the phrase (a Japanese particle, a space or the line end follows).
-    if v.len() >= 6 && mixed(v) && b.get(e).is_none_or(|x| *x == b' ' || *x == b'\n' || *x >= 0x80) {
+    if v.len() >= 6
+        && mixed(v)
+        && b.get(e)
+            .is_none_or(|x| *x == b' ' || *x == b'\n' || *x >= 0x80)
+    {
         out.push(Raw {
             kind: Kind::Password,
             start: s,
@@ -1075,7 +1078,7 @@ fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
         if c.is_ascii_digit() || c == '丁' {
             return Some(pos + i);
         }
-        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'ぁ'..='ゖ');
+        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
         if !place {
             return None;
         }

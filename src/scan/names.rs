@@ -8,6 +8,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use super::engine::{EngineError, Raw};
 use super::Kind;
@@ -303,6 +305,27 @@ const STOP: &[&str] = &[
     "サンタ",
     "チーム",
 ];
+
+/// SURNAMES as a hash set: the list is long and looked up for every label and title.
+fn surname_set() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| SURNAMES.iter().copied().collect())
+}
+
+fn is_surname(w: &str) -> bool {
+    surname_set().contains(w)
+}
+
+/// Whether `s` begins with a listed surname (surnames are 1–4 characters).
+fn starts_with_surname(s: &str) -> bool {
+    let set = surname_set();
+    s.char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .take(4)
+        .any(|e| set.contains(&s[..e]))
+}
 
 /// Common surnames: a name followed only by a job title (田中部長) counts when it starts with one.
 const SURNAMES: &[&str] = &[
@@ -700,7 +723,7 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
     // The run may begin with a department (営業部田中): start at the first known surname.
     let mut best: Option<usize> = None;
     for (i, _) in run.char_indices() {
-        if SURNAMES.iter().any(|s| run[i..].starts_with(s)) {
+        if starts_with_surname(&run[i..]) {
             best = Some(i);
             break;
         }
@@ -753,7 +776,9 @@ fn name_before_title_bare(
     if !(1..=4).contains(&n)
         || STOP.contains(&w)
         || POST_STEMS.contains(&w)
-        || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
     {
         return;
     }
@@ -765,7 +790,10 @@ fn name_before_title_bare(
             let sur = &t[s2..b2.len()];
             let prev = t[..s2].chars().next_back();
             if !STOP.contains(&sur)
-                && !sur.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+                && !sur
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| ORG_CHARS.contains(&c))
                 && prev.is_none_or(|c| "、,:○◯●\n(「".contains(c))
             {
                 s = s2;
@@ -822,7 +850,11 @@ pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec
         return;
     }
     let w = &t[q..e];
-    if STOP.contains(&w) || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c)) {
+    if STOP.contains(&w)
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
+    {
         return;
     }
     out.push(Raw {
@@ -835,12 +867,76 @@ pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec
 /// Department and role stems that take a job title directly (財政課長, 公募委員): before a
 /// title they are a post, not a surname.
 const POST_STEMS: &[&str] = &[
-    "財政", "企画", "総務", "人事", "市民", "区民", "町民", "村民", "住民", "税務", "福祉", "環境",
-    "教育", "建設", "土木", "都市", "経済", "産業", "観光", "農政", "農林", "保健", "医療", "介護",
-    "防災", "危機管理", "情報", "広報", "秘書", "会計", "監査", "議会", "選挙", "契約", "管財",
-    "法務", "文書", "政策", "交通", "水道", "下水道", "住宅", "建築", "道路", "公園", "河川",
-    "消防", "学校", "文化", "国際", "子育", "庶務", "経理", "営業", "技術", "公募", "学識", "専門",
-    "外部", "臨時", "特別", "常任", "非常勤", "地区", "各", "全", "担当", "所管", "関係", "歴代",
+    "財政",
+    "企画",
+    "総務",
+    "人事",
+    "市民",
+    "区民",
+    "町民",
+    "村民",
+    "住民",
+    "税務",
+    "福祉",
+    "環境",
+    "教育",
+    "建設",
+    "土木",
+    "都市",
+    "経済",
+    "産業",
+    "観光",
+    "農政",
+    "農林",
+    "保健",
+    "医療",
+    "介護",
+    "防災",
+    "危機管理",
+    "情報",
+    "広報",
+    "秘書",
+    "会計",
+    "監査",
+    "議会",
+    "選挙",
+    "契約",
+    "管財",
+    "法務",
+    "文書",
+    "政策",
+    "交通",
+    "水道",
+    "下水道",
+    "住宅",
+    "建築",
+    "道路",
+    "公園",
+    "河川",
+    "消防",
+    "学校",
+    "文化",
+    "国際",
+    "子育",
+    "庶務",
+    "経理",
+    "営業",
+    "技術",
+    "公募",
+    "学識",
+    "専門",
+    "外部",
+    "臨時",
+    "特別",
+    "常任",
+    "非常勤",
+    "地区",
+    "各",
+    "全",
+    "担当",
+    "所管",
+    "関係",
+    "歴代",
 ];
 
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
@@ -939,14 +1035,20 @@ fn name_boundary(c: Option<char>) -> bool {
 /// A kanji surname (1–4 characters, not a generic word) ending at `end`, optionally followed
 /// by one space, whose left side is not more kanji; returns its start.
 fn bare_surname_before(t: &str, end: usize) -> Option<usize> {
-    let e = if t[..end].ends_with(' ') { end - 1 } else { end };
+    let e = if t[..end].ends_with(' ') {
+        end - 1
+    } else {
+        end
+    };
     let (s, true) = run_back(t, e, 5)? else {
         return None;
     };
     let w = &t[s..e];
     let n = w.chars().count();
     let generic = STOP.contains(&w)
-        || w.chars().next_back().is_some_and(|c| ORG_CHARS.contains(&c))
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
         || TITLE_ONLY.iter().any(|x| w.ends_with(x));
     (!generic && (1..=4).contains(&n)).then_some(s)
 }
@@ -965,7 +1067,9 @@ fn kana_given_after(t: &str, p: usize) -> Option<usize> {
     };
     let r = &t[e..];
     let ends = name_boundary(r.chars().next())
-        || ["さん", "さま", "くん", "ちゃん"].iter().any(|h| r.starts_with(h))
+        || ["さん", "さま", "くん", "ちゃん"]
+            .iter()
+            .any(|h| r.starts_with(h))
         || TITLE_ONLY.iter().any(|x| r.starts_with(x));
     ends.then_some(e)
 }
@@ -1036,8 +1140,8 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         if let Some((s2, true)) = run_back(t, start - 1, 3) {
             let first = &t[s2..start - 1];
             // 故/亡 before a deceased person's name is a prefix, not part of the surname.
-            let before_ok = !t[..s2].chars().next_back().is_some_and(is_han)
-                || t[..s2].ends_with(['故', '亡']);
+            let before_ok =
+                !t[..s2].chars().next_back().is_some_and(is_han) || t[..s2].ends_with(['故', '亡']);
             let last = first.chars().next_back();
             if before_ok
                 && !last
@@ -1161,10 +1265,14 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     let Some((mut end, mut han)) = tok(q) else {
         return;
     };
+    // "参加者は合計150名": after は only a name with its ending fits; leave prose early.
+    if copula && !t[end..].starts_with(|c: char| c == ' ' || is_hira(c) || is_kata(c)) {
+        return;
+    }
     // A department before the name: 【担当】市民協働課 山本.
     if han
         && t[q..end].chars().count() >= 3
-        && !SURNAMES.contains(&&t[q..end])
+        && !is_surname(&t[q..end])
         && t[q..end]
             .chars()
             .next_back()
@@ -1200,7 +1308,7 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
                     end = e2;
                 }
             }
-        } else if han && SURNAMES.contains(&&t[q..end]) {
+        } else if han && is_surname(&t[q..end]) {
             // 宮本 かおり, 林 トメ.
             if let Some(e2) =
                 hira_given_after(t, end + sep).or_else(|| kana_given_after(t, end + sep))
@@ -1212,7 +1320,7 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
                 end = e2;
             }
         }
-    } else if han && SURNAMES.contains(&&t[q..end]) {
+    } else if han && is_surname(&t[q..end]) {
         // A surname with a hiragana given name: 上田ゆい (or katakana: 林キヨ).
         if let Some(e2) = hira_given_after(t, end).or_else(|| kana_given_after(t, end)) {
             end = e2;
@@ -1225,9 +1333,17 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     }
     if han
         && t[end..].starts_with(is_hira)
-        && !["さん", "さま", "くん", "ちゃん", "です", "でした", "と申します"]
-            .iter()
-            .any(|w| t[end..].starts_with(w))
+        && ![
+            "さん",
+            "さま",
+            "くん",
+            "ちゃん",
+            "です",
+            "でした",
+            "と申します",
+        ]
+        .iter()
+        .any(|w| t[end..].starts_with(w))
     {
         return;
     }
@@ -1277,7 +1393,10 @@ fn names_in_list(t: &str, mut p: usize, out: &mut Vec<Raw>) {
             return;
         };
         if han && t[e..].starts_with(' ') {
-            match run_back_fwd(t, e + 1, 7).map(|(e2, _)| e2).or_else(|| kana_given_after(t, e + 1)) {
+            match run_back_fwd(t, e + 1, 7)
+                .map(|(e2, _)| e2)
+                .or_else(|| kana_given_after(t, e + 1))
+            {
                 Some(e2) => e = e2,
                 None => return,
             }
@@ -1370,7 +1489,7 @@ fn surname_with_hira_given(t: &str, end: usize) -> Option<usize> {
     let (ss, true) = run_back(t, se, 4)? else {
         return None;
     };
-    SURNAMES.contains(&&t[ss..se]).then_some(ss)
+    is_surname(&t[ss..se]).then_some(ss)
 }
 
 /// Self-introduction after a greeting: お世話になっております。鈴木です。
@@ -1424,7 +1543,7 @@ fn name_after_department(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
         return;
     };
     let run = &t[he..end];
-    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+    if !starts_with_surname(run) {
         return;
     }
     if t[end..].starts_with(' ') {
@@ -1465,7 +1584,7 @@ fn name_before_desu(t: &str, hs: usize, out: &mut Vec<Raw>) {
         return;
     }
     let run = &t[start..hs];
-    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+    if !starts_with_surname(run) {
         return;
     }
     if let Some((a, b)) = clean_name(run) {
@@ -1500,7 +1619,7 @@ pub(crate) fn name_at_colon(t: &str, hs: usize, out: &mut Vec<Raw>) {
     if !(1..=5).contains(&n) || !head.chars().all(|c| is_han(c) && c != '〇') {
         return;
     }
-    if SURNAMES.iter().any(|s| head.starts_with(s)) {
+    if starts_with_surname(head) {
         out.push(Raw {
             kind: Kind::PersonName,
             start: hs - head.len(),
@@ -1632,7 +1751,9 @@ pub(crate) fn name_before_email(t: &str, email_start: usize, out: &mut Vec<Raw>)
         let n = cand.chars().count();
         if (2..=10).contains(&n)
             && cand.starts_with(|c: char| is_han(c) && c != '〇')
-            && cand.chars().all(|c| is_han(c) || is_hira(c) || is_kata(c) || c == ' ')
+            && cand
+                .chars()
+                .all(|c| is_han(c) || is_hira(c) || is_kata(c) || c == ' ')
             && cand.chars().filter(|&c| c == ' ').count() <= 1
             && clean_name(cand) == Some((0, cand.len()))
         {
@@ -1756,7 +1877,9 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
             p = t.len() - r3.len();
             (1, true)
         }
-        "reviewed by " | "approved by " | "signed by " | "written by " | "my name is " => (2, false),
+        "reviewed by " | "approved by " | "signed by " | "written by " | "my name is " => {
+            (2, false)
+        }
         _ => {
             if !line_start {
                 return;
@@ -1837,13 +1960,13 @@ pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
     // Municipalities may be written in hiragana (さいたま市, ひたちなか市, いちき串木野市); a
     // particle that the leftmost match takes along (住所はさいたま市) is trimmed afterwards.
-    let muni = r"(?:[ぁ-ゖ]{2,6}[\x{4E00}-\x{9FFF}]{0,3}|[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?)(?:市|区|郡|町|村)";
+    let muni = r"(?:[ぁ-ゖ]{2,6}[\x{4E00}-\x{9FFF}]{0,3}|[\x{4E00}-\x{9FFF}々ァ-ヶー]{1,6}?)(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?(?:の[0-9]+)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
     // Town names can be long and, in Kyoto, carry directions (寺町通御池上る上本能寺前町).
     // Town names in kana are common too (おもろまち, みなとみらい, あざみ野); prose that the
     // kana lets in (市では1-2月に) is rejected afterwards by its particles. Sapporo-style
     // blocks (北1条西2丁目) put a numbered 条 before the block number.
-    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノるァ-ヴーぁ-ゖ]{0,16}?(?:[0-9]+条[東西南北]?)?";
+    let town = r"[\x{4E00}-\x{9FFF}々ぁ-ヶー]{0,16}?(?:[0-9]+条[東西南北]?)?";
     // Rural addresses: 大字/字 + place name + a bare lot number (大字草津630).
     let aza = r"大?字[\x{4E00}-\x{9FFF}々ヶケ]{1,8}?[0-9]+(?:番地?)?(?:(?:-|の)[0-9]+)*";
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
@@ -1947,10 +2070,20 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
             }
         }
         const PROSE: [&str; 12] = [
-            "では", "には", "から", "まで", "より", "です", "ます", "として", "への", "での",
-            "にて", "について",
+            "では",
+            "には",
+            "から",
+            "まで",
+            "より",
+            "です",
+            "ます",
+            "として",
+            "への",
+            "での",
+            "にて",
+            "について",
         ];
-        if PROSE.iter().any(|w| win[s..e].contains(w)) {
+        if win[s..e].chars().any(is_hira) && PROSE.iter().any(|w| win[s..e].contains(w)) {
             continue;
         }
         loop {
