@@ -1168,7 +1168,7 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
 fn kana_run_start(t: &str, end: usize) -> Option<usize> {
     let last = t[..end].chars().next_back()?;
     let hira = is_hira(last);
-    if !hira && !(is_kata(last) && last != 'ー') {
+    if !(hira || (is_kata(last) && last != 'ー')) {
         return None;
     }
     let mut s = end;
