@@ -237,3 +237,49 @@ async fn output_the_policy_blocks_is_withheld_with_content_filter() {
         .unwrap()
         .contains("my_number"));
 }
+
+#[tokio::test]
+async fn a_clean_request_goes_upstream_byte_for_byte() {
+    let (gw, up) = start().await;
+    // Escapes, key order, spacing and fields mamori does not know must all survive.
+    let body = "{ \"messages\" : [ {\"role\":\"user\",\"content\":\"\\u4f1a\\u8b70\\u306e\\u8981\\u70b9\\n\\\"A\\\"\"} ],\n  \"model\":\"gpt-4o-mini\", \"x_vendor\": {\"k\": [1, 2.50, null]}, \"temperature\" : 0.2 }";
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(&up.last().body[..], body.as_bytes());
+}
+
+#[tokio::test]
+async fn a_duplicated_key_cannot_hide_a_value_from_the_scan() {
+    let (gw, up) = start().await;
+    // Most JSON readers (Python's among them) keep the last of duplicated keys; so does
+    // the scan, whichever message holds the value.
+    for body in [
+        format!(
+            r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"こんにちは"}}],"messages":[{{"role":"user","content":"個人番号{MY_NUMBER}"}}]}}"#
+        ),
+        format!(
+            r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"こんにちは","content":"個人番号{MY_NUMBER}"}}]}}"#
+        ),
+    ] {
+        let before = up.requests().len();
+        let resp = client()
+            .post(gw.url("/v1/chat/completions"))
+            .bearer_auth(ALICE)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{body}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "sensitive_data_detected", "{body}");
+        assert_eq!(up.requests().len(), before);
+    }
+}

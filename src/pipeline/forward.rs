@@ -39,16 +39,16 @@ fn upstream_body(
 ) -> Result<Bytes, GatewayError> {
     if provider.wants_model_in_body() {
         let upstream = plan.route.upstream_model.as_str();
-        if req.json.get("model").and_then(Value::as_str) != Some(upstream) {
-            req.json
+        if req.body_model() != Some(upstream) {
+            req.tree()?
                 .insert("model".into(), Value::String(upstream.to_owned()));
             changed = true;
         }
     }
-    if !changed {
-        return Ok(req.raw.clone());
+    match req.built_tree() {
+        Some(tree) if changed => serde_json::to_vec(tree)
+            .map(Bytes::from)
+            .map_err(|_| GatewayError::Internal),
+        _ => Ok(req.raw.clone()),
     }
-    serde_json::to_vec(&req.json)
-        .map(Bytes::from)
-        .map_err(|_| GatewayError::Internal)
 }

@@ -299,7 +299,7 @@ async fn run(
     })?;
     ex.policy = Some(policy.name().to_owned());
     audit::ensure_writable(state)?;
-    let (scanned, blocked) = scan::scan_request(&policy, &mut req, plan.ceiling());
+    let (scanned, blocked) = scan::scan_request(&policy, &mut req, plan.ceiling())?;
     ex.verdict = scanned.verdict;
     ex.findings = scanned.findings.clone();
     ex.prompt = Some(scanned.prompt.clone());

@@ -89,10 +89,22 @@ pub fn notice_for(settings: &Settings, caller: &Caller, req: &ParsedRequest) -> 
 
 /// JSON mode or structured outputs: the content must stay parseable JSON.
 fn wants_json(req: &ParsedRequest) -> bool {
-    let format_type = req
-        .json
-        .get("response_format")
-        .or_else(|| req.json.get("text").and_then(|t| t.get("format")))
+    /// The two fields that ask for JSON, read from the bytes when no tree was built.
+    #[derive(serde::Deserialize, Default)]
+    struct Formats {
+        response_format: Option<Value>,
+        text: Option<Value>,
+    }
+    let read;
+    let (response_format, text) = match req.built_tree() {
+        Some(tree) => (tree.get("response_format"), tree.get("text")),
+        None => {
+            read = serde_json::from_slice::<Formats>(&req.raw).unwrap_or_default();
+            (read.response_format.as_ref(), read.text.as_ref())
+        }
+    };
+    let format_type = response_format
+        .or_else(|| text.and_then(|t| t.get("format")))
         .and_then(|f| f.get("type"))
         .and_then(Value::as_str);
     matches!(format_type, Some("json_object" | "json_schema"))
@@ -105,8 +117,11 @@ pub fn request_stream_usage(req: &mut ParsedRequest) -> bool {
     if !req.stream || !matches!(req.op, Operation::ChatCompletions | Operation::Completions) {
         return false;
     }
-    let asked = req
-        .json
+    // A body the tree cannot hold goes upstream as it came, without the option.
+    let Ok(tree) = req.tree() else {
+        return false;
+    };
+    let asked = tree
         .get("stream_options")
         .and_then(|o| o.get("include_usage"))
         .and_then(Value::as_bool)
@@ -114,13 +129,12 @@ pub fn request_stream_usage(req: &mut ParsedRequest) -> bool {
     if asked {
         return false;
     }
-    match req.json.get_mut("stream_options") {
+    match tree.get_mut("stream_options") {
         Some(Value::Object(o)) => {
             o.insert("include_usage".into(), Value::Bool(true));
         }
         _ => {
-            req.json
-                .insert("stream_options".into(), json!({"include_usage": true}));
+            tree.insert("stream_options".into(), json!({"include_usage": true}));
         }
     }
     true

@@ -137,16 +137,32 @@ impl AuditStore {
             brk = Some(ChainBreak {
                 kind: BreakKind::Corrupt,
                 seq: layout::seq_from_record_key(&k).unwrap_or(0),
-                id: layout::decode_entry(&v)
+                id: layout::entry_ranges(&v)
                     .ok()
+                    .and_then(|r| v.get(r.first()?.clone()))
+                    .and_then(|b| layout::decode_entry(b).ok())
                     .and_then(|e| id_of(e.canonical)),
                 detail: format!("record at or below the retention anchor (next expected {start})"),
             });
         }
         // Point lookups, not a range scan: keeps sled's page cache bounded on big stores.
         let mut seq = start;
+        let mut cursor = layout::Cursor::default();
         while brk.is_none() && seq <= limit {
-            let Some(v) = tree.get(layout::record_key(seq))? else {
+            let found = match cursor.entry(tree, seq) {
+                Ok(found) => found,
+                Err(StoreError::Corrupt(detail)) => {
+                    brk = Some(ChainBreak {
+                        kind: BreakKind::Corrupt,
+                        seq,
+                        id: self.id_for_seq(seq)?,
+                        detail,
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(v) = found else {
                 let next = tree
                     .range(layout::record_key(seq)..layout::record_key(limit.saturating_add(1)))
                     .next()
@@ -165,7 +181,7 @@ impl AuditStore {
                 });
                 break;
             };
-            let entry = match layout::decode_entry(&v) {
+            let entry = match layout::decode_entry(v) {
                 Ok(e) => e,
                 Err(e) => {
                     brk = Some(ChainBreak {
@@ -247,18 +263,19 @@ impl AuditStore {
                 _ => {
                     // A record beyond the head while no write happened meanwhile was inserted
                     // (or the head was removed: then every record lies beyond it).
+                    // An entry added to the last block lies beyond it too.
+                    let beyond = limit.saturating_add(1);
                     let after = tree
-                        .range(
-                            layout::record_key(limit.saturating_add(1))
-                                ..layout::record_key(u64::MAX),
-                        )
+                        .range(layout::record_key(beyond)..layout::record_key(u64::MAX))
                         .next()
-                        .transpose()?;
-                    if let Some((k, _)) = after {
+                        .transpose()?
+                        .map(|(k, _)| layout::seq_from_record_key(&k).unwrap_or(0))
+                        .or(layout::locate(tree, beyond)?.map(|_| beyond));
+                    if let Some(at) = after {
                         if read_point(tree, layout::K_HEAD)? == head {
                             brk = Some(ChainBreak {
                                 kind: BreakKind::Corrupt,
-                                seq: layout::seq_from_record_key(&k).unwrap_or(0),
+                                seq: at,
                                 id: None,
                                 detail: "record beyond the chain head".into(),
                             });
@@ -304,14 +321,22 @@ impl AuditStore {
             let mut n = 0usize;
             let mut last: Option<(u64, Hash)> = None;
             let mut reached_live = false;
+            // The stored value holding `seq`: records are removed a whole value at a time.
+            let mut current: Option<layout::Located> = None;
             while seq <= last_seq && n < PURGE_CHUNK {
-                let key = layout::record_key(seq);
-                let Some(v) = tree.get(key)? else {
+                if current.as_ref().is_none_or(|b| b.entry(seq).is_none()) {
+                    if let Some(done) = current.take() {
+                        // Moved past it: every record it held is purged.
+                        batch.remove(&layout::record_key(done.first)[..]);
+                    }
+                    current = layout::locate(tree, seq)?;
+                }
+                let Some(v) = current.as_ref().and_then(|b| b.entry(seq)) else {
                     return Err(StoreError::Corrupt(format!(
                         "record {seq} is missing; purge stopped (run `mamori logs verify`)"
                     )));
                 };
-                let entry = layout::decode_entry(&v)?;
+                let entry = layout::decode_entry(v)?;
                 let rec: AuditRecord = serde_json::from_slice(entry.canonical).map_err(|e| {
                     StoreError::Corrupt(format!("record {seq}: {e}; purge stopped"))
                 })?;
@@ -319,7 +344,6 @@ impl AuditStore {
                     reached_live = true;
                     break;
                 }
-                batch.remove(&key[..]);
                 let idk = layout::id_key(&rec.id);
                 if tree.get(&idk)?.as_deref() == Some(&seq.to_be_bytes()[..]) {
                     batch.remove(idk);
@@ -335,6 +359,20 @@ impl AuditStore {
                 seq += 1;
             }
             let Some((s, h)) = last else { break };
+            if let Some(b) = current.filter(|b| s >= b.first) {
+                batch.remove(&layout::record_key(b.first)[..]);
+                if s < b.last() {
+                    // The cut falls inside this value: what remains is stored again under
+                    // its new first seq, so every key still names the seq it starts at.
+                    let rest = (s + 1..=b.last())
+                        .filter_map(|q| b.entry(q).map(<[u8]>::to_vec))
+                        .collect();
+                    batch.insert(
+                        &layout::record_key(s + 1)[..],
+                        layout::encode_records(rest)?,
+                    );
+                }
+            }
             trim_postings(tree, &terms, s, &mut batch)?;
             batch.insert(layout::K_ANCHOR, &layout::encode_point(s, &h)[..]);
             let r = shared
@@ -421,12 +459,13 @@ pub(crate) fn upgrade_index(tree: &sled::Tree, db: &sled::Db) -> Result<(), Stor
     while seq <= head {
         let mut postings = layout::Postings::default();
         let end = head.min(seq.saturating_add(PURGE_CHUNK as u64 - 1));
+        let mut cursor = layout::Cursor::default();
         for s in seq..=end {
             // A missing or unreadable record is verify's to report; it just stays unindexed.
-            let Some(v) = tree.get(layout::record_key(s))? else {
+            let Ok(Some(v)) = cursor.entry(tree, s) else {
                 continue;
             };
-            let Ok(entry) = layout::decode_entry(&v) else {
+            let Ok(entry) = layout::decode_entry(v) else {
                 continue;
             };
             if let Ok(rec) = serde_json::from_slice::<AuditRecord>(entry.canonical) {
@@ -651,5 +690,87 @@ mod tests {
                 .as_deref(),
             Some(&[layout::INDEX_FORMAT][..])
         );
+    }
+
+    fn record_firsts(store: &AuditStore) -> Vec<u64> {
+        store
+            .shared
+            .tree
+            .scan_prefix([layout::P_RECORD])
+            .map(|kv| layout::seq_from_record_key(&kv.unwrap().0).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_is_stored_in_blocks_that_reads_purge_and_verify_see_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), 150, 150);
+        assert_eq!(
+            record_firsts(&store),
+            vec![1, 65, 129],
+            "blocks of at most 64"
+        );
+        for i in [0usize, 63, 64, 100, 149] {
+            let got = store.get(&rec(i).id).unwrap().unwrap();
+            assert_eq!(got.seq, i as u64 + 1);
+            assert_eq!(got.record, rec(i));
+        }
+        let report = store.verify().unwrap();
+        assert!(report.intact && report.checked == 150, "{report:?}");
+        let all = store.search(&Filter::default(), None, 1000).unwrap();
+        let seqs: Vec<u64> = all.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, (1..=150).rev().collect::<Vec<u64>>());
+        assert_eq!(users(&store, "carol", 7).len(), 50);
+
+        // The cut falls inside the second block: its rest is stored again under 101.
+        assert_eq!(
+            store.purge_before(datetime!(2026-11-01 01:40 UTC)).unwrap(),
+            100
+        );
+        assert_eq!(record_firsts(&store), vec![101, 129]);
+        assert!(store.get(&rec(99).id).unwrap().is_none());
+        assert_eq!(store.get(&rec(100).id).unwrap().unwrap().seq, 101);
+        let report = store.verify().unwrap();
+        assert!(report.intact && report.checked == 50, "{report:?}");
+        let (next, _) = super::super::writer::load_chain_tail(&store.shared.tree).unwrap();
+        assert_eq!(next, 151);
+    }
+
+    #[test]
+    fn tampering_inside_a_block_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), 20, 20);
+        let tree = &store.shared.tree;
+        let key = layout::record_key(1);
+        let block = tree.get(key).unwrap().unwrap().to_vec();
+
+        // One byte of record 7's JSON.
+        let mut altered = block.clone();
+        let r7 = layout::entry_ranges(&block).unwrap()[6].clone();
+        let at = r7.start + layout::HEADER_LEN + 10;
+        altered[at] ^= 1;
+        tree.insert(key, altered).unwrap();
+        let b = store.verify().unwrap().first_break.unwrap();
+        assert_eq!((b.kind, b.seq), (BreakKind::Altered, 7));
+
+        // A record slipped into the block after the head.
+        let ranges = layout::entry_ranges(&block).unwrap();
+        let mut entries: Vec<Vec<u8>> = ranges.iter().map(|r| block[r.clone()].to_vec()).collect();
+        let last = layout::decode_entry(entries.last().unwrap()).unwrap();
+        let extra = layout::chain_hash(&last.hash, 21, b"{}");
+        entries.push(layout::encode_entry(21, &last.hash, &extra, b"{}"));
+        tree.insert(key, layout::encode_records(entries).unwrap())
+            .unwrap();
+        let b = store.verify().unwrap().first_break.unwrap();
+        assert_eq!((b.kind, b.seq), (BreakKind::Corrupt, 21), "{b:?}");
+
+        // A block cut short.
+        tree.insert(key, &block[..block.len() - 5]).unwrap();
+        let b = store.verify().unwrap().first_break.unwrap();
+        assert_eq!((b.kind, b.seq), (BreakKind::Corrupt, 1), "{b:?}");
+
+        // Intact again once restored.
+        tree.insert(key, block).unwrap();
+        assert!(store.verify().unwrap().intact);
     }
 }

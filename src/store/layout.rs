@@ -3,6 +3,8 @@
 //! (a record, its id and search index entries, the chain head; or a purge and
 //! its anchor) lives in this one tree so a single `apply_batch` covers it.
 
+use std::ops::Range;
+
 use sha2::{Digest, Sha256};
 
 use super::error::StoreError;
@@ -10,7 +12,8 @@ use super::record::AuditRecord;
 
 /// Name of the sled tree holding everything.
 pub const TREE: &str = "audit";
-/// Record entries: `r` + seq (u64 big-endian) → entry bytes.
+/// Record entries: `r` + first seq (u64 big-endian) → the entries of that seq and the
+/// ones after it written in the same batch (see [`encode_records`]).
 pub const P_RECORD: u8 = b'r';
 /// Id index: `i` + id → seq (u64 big-endian).
 pub const P_ID: u8 = b'i';
@@ -33,6 +36,11 @@ pub const INDEX_FORMAT: u8 = 2;
 
 /// Entry format version byte.
 pub const ENTRY_VERSION: u8 = 1;
+/// Version byte of a block: several consecutive entries under one key.
+pub const BLOCK_VERSION: u8 = 2;
+/// Most entries in one block. A write batch inserts one key per block instead of one per
+/// record (sled's cost is mostly per key); the cap bounds what a single-record read loads.
+pub const MAX_BLOCK: usize = 64;
 /// Header length: version (1) + seq (8) + prev_hash (32) + hash (32).
 pub const HEADER_LEN: usize = 1 + 8 + 32 + 32;
 
@@ -246,6 +254,112 @@ pub fn decode_entry(v: &[u8]) -> Result<Entry<'_>, StoreError> {
     })
 }
 
+/// The stored value for consecutive entries: a lone entry as it is (the only format
+/// before blocks, so older stores read unchanged), several as a block
+/// `2 ‖ (length u32 BE ‖ entry)*`.
+pub fn encode_records(mut entries: Vec<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
+    if entries.len() == 1 {
+        return Ok(entries.pop().unwrap_or_default());
+    }
+    let len: usize = entries.iter().map(|e| 4 + e.len()).sum();
+    let mut v = Vec::with_capacity(1 + len);
+    v.push(BLOCK_VERSION);
+    for e in entries {
+        let n =
+            u32::try_from(e.len()).map_err(|_| StoreError::Invalid("record over 4 GiB".into()))?;
+        v.extend_from_slice(&n.to_be_bytes());
+        v.extend_from_slice(&e);
+    }
+    Ok(v)
+}
+
+/// Byte ranges of the entries in a stored record value, in seq order.
+pub fn entry_ranges(v: &[u8]) -> Result<Vec<Range<usize>>, StoreError> {
+    match v.first() {
+        Some(&BLOCK_VERSION) => {
+            let mut out = Vec::new();
+            let mut at = 1;
+            while at < v.len() {
+                let len = v
+                    .get(at..at + 4)
+                    .and_then(|b| b.try_into().ok())
+                    .map(|b: [u8; 4]| u32::from_be_bytes(b) as usize)
+                    .ok_or_else(|| StoreError::Corrupt("record block truncated".into()))?;
+                let start = at + 4;
+                let end = start
+                    .checked_add(len)
+                    .filter(|&e| e <= v.len())
+                    .ok_or_else(|| StoreError::Corrupt("record block truncated".into()))?;
+                out.push(start..end);
+                at = end;
+            }
+            Ok(out)
+        }
+        _ => Ok(std::iter::once(0..v.len()).collect()),
+    }
+}
+
+/// Where a record is stored: the value holding it and its entry's bytes in that value.
+pub struct Located {
+    /// Seq of the first entry under the key (the key's seq).
+    pub first: u64,
+    /// The stored value.
+    pub value: sled::IVec,
+    /// The value's entries, in seq order.
+    pub entries: Vec<Range<usize>>,
+}
+
+impl Located {
+    /// The entry of `seq`, if this value holds it.
+    pub fn entry(&self, seq: u64) -> Option<&[u8]> {
+        let i = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        self.value.get(self.entries.get(i)?.clone())
+    }
+
+    /// Seq of the last entry held.
+    pub fn last(&self) -> u64 {
+        self.first + (self.entries.len() as u64).saturating_sub(1)
+    }
+}
+
+/// Finds the stored value holding record `seq` (`None` when no value holds it).
+pub fn locate(tree: &sled::Tree, seq: u64) -> Result<Option<Located>, StoreError> {
+    let Some((k, value)) = tree
+        .range(record_key(0)..=record_key(seq))
+        .next_back()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let Some(first) = seq_from_record_key(&k) else {
+        return Ok(None);
+    };
+    let entries = entry_ranges(&value)?;
+    let located = Located {
+        first,
+        value,
+        entries,
+    };
+    Ok((!located.entries.is_empty() && located.last() >= seq).then_some(located))
+}
+
+/// Reads records by seq, keeping the value read last: walking seqs in order, one
+/// lookup serves a whole block.
+#[derive(Default)]
+pub struct Cursor {
+    block: Option<Located>,
+}
+
+impl Cursor {
+    /// The entry bytes of record `seq`, `None` when no stored value holds it.
+    pub fn entry(&mut self, tree: &sled::Tree, seq: u64) -> Result<Option<&[u8]>, StoreError> {
+        if self.block.as_ref().is_none_or(|b| b.entry(seq).is_none()) {
+            self.block = locate(tree, seq)?;
+        }
+        Ok(self.block.as_ref().and_then(|b| b.entry(seq)))
+    }
+}
+
 /// Encodes a (seq, hash) pair for head/anchor.
 pub fn encode_point(seq: u64, hash: &Hash) -> [u8; 40] {
     let mut v = [0u8; 40];
@@ -301,6 +415,28 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn stored_values_give_back_their_entries(bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..8)) {
+            let entries: Vec<Vec<u8>> = bodies
+                .iter()
+                .enumerate()
+                .map(|(i, b)| encode_entry(i as u64 + 1, &GENESIS, &GENESIS, b))
+                .collect();
+            let v = encode_records(entries.clone()).unwrap();
+            let got: Vec<&[u8]> = entry_ranges(&v).unwrap().into_iter().map(|r| &v[r]).collect();
+            let want: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn any_stored_value_splits_without_panics(v in proptest::collection::vec(any::<u8>(), 0..128)) {
+            if let Ok(ranges) = entry_ranges(&v) {
+                for r in ranges {
+                    prop_assert!(v.get(r).is_some());
+                }
+            }
+        }
+
         #[test]
         fn entry_round_trips(seq in any::<u64>(), prev in any::<[u8; 32]>(), body in proptest::collection::vec(any::<u8>(), 0..256)) {
             let h = chain_hash(&prev, seq, &body);

@@ -23,9 +23,14 @@
 //! injected with [`AuditStore::inject_write_failure`].
 //!
 //! # Chain format
-//! Record `seq` (1-based, contiguous) is stored under key `r` + seq (u64
-//! big-endian) as `version(1)=1 ‖ seq(8) ‖ prev_hash(32) ‖ hash(32) ‖ canonical`
-//! where `canonical` is the record as compact JSON (serde_json, fields in
+//! Record `seq` (1-based, contiguous) is the entry
+//! `version(1)=1 ‖ seq(8) ‖ prev_hash(32) ‖ hash(32) ‖ canonical`. A write batch
+//! stores its entries in blocks of up to 64 under key `r` + the block's first
+//! seq (u64 big-endian): a lone entry as it is (as every record was stored
+//! before blocks), several as `2 ‖ (length u32 BE ‖ entry)*`. One key per block
+//! instead of per record is what makes group commit cheap in sled; a purge
+//! that cuts a block stores its rest again under the new first seq. Here
+//! `canonical` is the record as compact JSON (serde_json, fields in
 //! declaration order of [`AuditRecord`], `null` for absent options, times in
 //! RFC 3339 UTC) and
 //! `hash = SHA-256(prev_hash ‖ seq as u64 big-endian ‖ canonical)`.
@@ -429,10 +434,13 @@ impl AuditStore {
             return Ok(None);
         };
         let seq = layout::decode_seq(&seqv)?;
-        let Some(entry) = self.shared.tree.get(layout::record_key(seq))? else {
+        let Some(at) = layout::locate(&self.shared.tree, seq)? else {
             return Ok(None);
         };
-        let mut stored = query::decode_stored(&entry)?;
+        let Some(entry) = at.entry(seq) else {
+            return Ok(None);
+        };
+        let mut stored = query::decode_stored(entry)?;
         stored.feedback = self.get_feedback(id)?;
         Ok(Some(stored))
     }

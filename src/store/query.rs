@@ -248,6 +248,8 @@ struct Matches<'a> {
     desc: bool,
     filter: &'a Filter,
     needle: Option<String>,
+    /// Record reader (a block holds up to [`layout::MAX_BLOCK`] records).
+    cursor: layout::Cursor,
 }
 
 impl<'a> Matches<'a> {
@@ -306,11 +308,12 @@ impl<'a> Matches<'a> {
             desc,
             filter,
             needle,
+            cursor: layout::Cursor::default(),
         })
     }
 
-    /// Next candidate entry bytes, or None at the end.
-    fn next_entry(&mut self) -> Option<Result<sled::IVec, StoreError>> {
+    /// Next candidate record, or None at the end.
+    fn next_entry(&mut self) -> Option<Result<StoredRecord, StoreError>> {
         loop {
             let seq = match &mut self.source {
                 Source::Seq { next, end, done } => {
@@ -332,10 +335,10 @@ impl<'a> Matches<'a> {
                     Err(e) => return Some(Err(e)),
                 },
             };
-            match self.shared.tree.get(layout::record_key(seq)) {
-                Ok(Some(v)) => return Some(Ok(v)),
+            match self.cursor.entry(&self.shared.tree, seq) {
+                Ok(Some(entry)) => return Some(decode_stored(entry)),
                 Ok(None) => continue, // purged meanwhile (verify reports real gaps)
-                Err(e) => return Some(Err(e.into())),
+                Err(e) => return Some(Err(e)),
             }
         }
     }
@@ -346,11 +349,7 @@ impl Iterator for Matches<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let value = match self.next_entry()? {
-                Ok(v) => v,
-                Err(e) => return Some(Err(e)),
-            };
-            let stored = match decode_stored(&value) {
+            let stored = match self.next_entry()? {
                 Ok(s) => s,
                 Err(e) => return Some(Err(e)),
             };

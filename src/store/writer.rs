@@ -28,11 +28,17 @@ pub(crate) fn load_chain_tail(tree: &sled::Tree) -> Result<(u64, Hash), StoreErr
         .get(layout::K_ANCHOR)?
         .map(|v| layout::decode_point(&v))
         .transpose()?;
-    let last_key = tree
+    let last_key = match tree
         .scan_prefix([layout::P_RECORD])
         .next_back()
         .transpose()?
-        .and_then(|(k, _)| layout::seq_from_record_key(&k));
+    {
+        Some((k, v)) => {
+            let held = layout::entry_ranges(&v)?.len() as u64;
+            layout::seq_from_record_key(&k).map(|first| first + held.saturating_sub(1))
+        }
+        None => None,
+    };
     let (seq, hash) = match (head, anchor) {
         (Some(h), _) => h,
         (None, Some(a)) => a,
@@ -301,12 +307,17 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
     let mut seen: HashSet<&str> = HashSet::with_capacity(jobs.len());
     let mut prev = last_hash;
     let mut postings = layout::Postings::default();
+    let mut entries = Vec::with_capacity(jobs.len().min(layout::MAX_BLOCK));
     for (seq, job) in (next_seq..).zip(jobs) {
         let hash = layout::chain_hash(&prev, seq, &job.canonical);
-        batch.insert(
-            &layout::record_key(seq)[..],
-            layout::encode_entry(seq, &prev, &hash, &job.canonical),
-        );
+        entries.push(layout::encode_entry(seq, &prev, &hash, &job.canonical));
+        if entries.len() == layout::MAX_BLOCK || seq + 1 == next_seq + jobs.len() as u64 {
+            let first = seq + 1 - entries.len() as u64;
+            match layout::encode_records(std::mem::take(&mut entries)) {
+                Ok(v) => batch.insert(&layout::record_key(first)[..], v),
+                Err(e) => return BatchResult::NotApplied(e),
+            }
+        }
         let idk = layout::id_key(&job.rec.id);
         let exists = match shared.tree.contains_key(&idk) {
             Ok(b) => b,
