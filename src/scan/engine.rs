@@ -94,6 +94,12 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("パスワード", Trig::Password),
     ("暗証番号", Trig::Password),
     ("パスコード", Trig::Password),
+    // Command lines that take a password as an argument (checked in `cli_password`).
+    ("mysql", Trig::Password),
+    ("mariadb", Trig::Password),
+    ("sshpass", Trig::Password),
+    ("redis-cli", Trig::Password),
+    ("curl", Trig::Password),
     ("secret", Trig::Secret),
     ("token", Trig::Secret),
     ("key", Trig::Secret),
@@ -117,6 +123,10 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("社外秘", Trig::Marker),
     ("部外秘", Trig::Marker),
     ("関係者外秘", Trig::Marker),
+    // Same pattern for the office's own scope (庁 = a government office, 省 = a ministry).
+    ("庁外秘", Trig::Marker),
+    ("省外秘", Trig::Marker),
+    ("局外秘", Trig::Marker),
     ("マル秘", Trig::Marker),
     ("㊙", Trig::Marker),
     ("取扱注意", Trig::Marker),
@@ -132,6 +142,7 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("override", Trig::Injection),
     ("bypass", Trig::Injection),
     ("you are now", Trig::Injection),
+    ("you are dan", Trig::Injection),
     ("developer mode", Trig::Injection),
     ("do anything now", Trig::Injection),
     ("dan mode", Trig::Injection),
@@ -210,6 +221,33 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("フリガナ", Trig::NameLabel),
     ("ふりがな", Trig::NameLabel),
     ("患者", Trig::NameLabel),
+    // Roles and kinship words that head a name in records, minutes and notices.
+    ("喪主", Trig::NameLabel),
+    ("施主", Trig::NameLabel),
+    ("故", Trig::NameLabel),
+    ("亡", Trig::NameLabel),
+    ("代理人", Trig::NameLabel),
+    ("世帯員", Trig::NameLabel),
+    ("申出人", Trig::NameLabel),
+    ("申出者", Trig::NameLabel),
+    ("相談者", Trig::NameLabel),
+    ("問合せ者", Trig::NameLabel),
+    ("問い合わせ者", Trig::NameLabel),
+    ("来庁者", Trig::NameLabel),
+    ("同席者", Trig::NameLabel),
+    ("出席者", Trig::NameLabel),
+    ("欠席者", Trig::NameLabel),
+    ("参加者", Trig::NameLabel),
+    ("相手方", Trig::NameLabel),
+    ("作業員", Trig::NameLabel),
+    ("通訳", Trig::NameLabel),
+    ("記録者", Trig::NameLabel),
+    ("起案", Trig::NameLabel),
+    ("通報者", Trig::NameLabel),
+    ("相続人", Trig::NameLabel),
+    ("届出者", Trig::NameLabel),
+    ("立会人", Trig::NameLabel),
+    ("同行者", Trig::NameLabel),
     ("Mr.", Trig::NameEn),
     ("Ms.", Trig::NameEn),
     ("Mrs.", Trig::NameEn),
@@ -241,6 +279,7 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("regards,", Trig::NameEnLabel),
     ("thanks,", Trig::NameEnLabel),
     ("sincerely,", Trig::NameEnLabel),
+    ("my name is ", Trig::NameEnLabel),
     ("cheers,", Trig::NameEnLabel),
     ("丁目", Trig::AddressStrong),
     ("番地", Trig::AddressStrong),
@@ -256,6 +295,8 @@ const INJECTION_PATTERNS: &[&str] = &[
     r"\b(?:ignore|disregard|forget|skip|override|bypass)\s+(?:(?:all|any|every|the|your|my|of|these|those)\s+)*(?:previous|prior|above|earlier|preceding|former|initial|original|system|safety|existing)\s+(?:instructions?|prompts?|rules?|directions?|directives?|guidelines?|messages?|context|commands?|constraints?|restrictions?|polic(?:y|ies)|filters?)",
     r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:that\s+)?(?:you\s+(?:were|have\s+been)\s+told|(?:the\s+)?instructions?\s+(?:above|before|given))",
     r"\b(?:ignore|disregard)\s+(?:the\s+|your\s+)?(?:system\s+prompt|system\s+message)",
+    // DAN in capitals only: "you are Dan" is a greeting.
+    r"\byou\s+are\s+(?:now\s+)?(?-i:DAN)\b",
     r"\byou\s+are\s+now\s+(?:DAN\b|in\s+developer\s+mode|an?\s+(?:unrestricted|unfiltered|uncensored|jailbroken)|jailbroken|free\s+from)",
     r"\bDAN\s+mode\b|\bdo\s+anything\s+now\b|\b(?:act|pretend\s+to\s+be|be)\s+(?:as\s+)?DAN\b",
     r"\b(?:enable|activate|enter|switch\s+to)\s+developer\s+mode\b|\bdeveloper\s+mode\s+(?:enabled|on|activated)\b",
@@ -268,7 +309,7 @@ const INJECTION_PATTERNS: &[&str] = &[
     r"\b(?:override|bypass)\s+(?:your|the|all)\s+(?:safety|content)\s+(?:filters?|restrictions|polic(?:y|ies)|guidelines)",
     r"(?:以前|前|これまで|今まで|上記|先ほど|先程|前述|最初|既存|元|上|過去)\s*の\s*(?:(?:すべて|全て|全部|あらゆる)の\s*)?(?:指示|命令|指令|プロンプト|ルール|設定|制約|指図|システムプロンプト|会話)\s*(?:を|は|も)?\s*(?:すべて|全て|全部|一切)?\s*(?:無視|忘れ|破棄|取り消|リセット|撤回)",
     r"(?:指示|命令|ルール|制約|制限|ガイドライン)\s*を\s*(?:すべて|全て|全部|一切)\s*(?:無視|忘れ)",
-    r"(?:システム\s*プロンプト|system\s*prompt)\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
+    r"(?:システム\s*プロンプト|system\s*prompt)\s*(?:を|の内容を|の中身を|の全文を)?\s*(?:全文|全部|すべて|全て|そのまま)?\s*(?:表示|出力|教え|見せ|開示|公開|繰り返|暴露|書き出)",
     r"(?:制約|制限|安全機能|セーフティ|フィルター?|倫理規定|ガードレール|検閲)\s*(?:を|は)\s*(?:すべて|全て|一切)?\s*(?:解除|無効|外し|取り払|取り除|撤廃|オフ)",
     r"開発者モード|デベロッパーモード|DAN\s*モード|脱獄モード|ジェイルブレイク",
     r"あなたは(?:今から|これから|今後)?\s*(?:制限|制約|ルール)\s*(?:の|が)\s*(?:ない|無い|なし)",
@@ -629,6 +670,9 @@ impl Engine {
                     inj_windows.push((floor_b(t, hs.saturating_sub(160)), ceil_b(t, he + 200)))
                 }
                 Trig::NameSuffix => names::name_before_honorific(t, hs, he, out),
+                // "… 様（代理人）" at a line end annotates the name before it; it does not head
+                // the next line (a heading such as （フリガナ）イトウ goes on on its own line).
+                Trig::NameLabel if t[..hs].ends_with('(') && t[he..].starts_with(")\n") => {}
                 Trig::NameLabel => names::name_after_label(t, he, out),
                 Trig::NameEn => names::name_after_title(t, hs, he, out),
                 Trig::NameEnSuffix => names::name_before_en_honorific(t, hs, he, out),
@@ -648,6 +692,9 @@ impl Engine {
                     }
                 }
                 Trig::Colon => {
+                    if t.as_bytes().get(hs + 1) == Some(&b'/') {
+                        url_password(t, hs, out);
+                    }
                     names::name_at_colon(t, hs, out);
                     if hs >= colon_done {
                         colon_done = self.ipv6(t, hs, out);
@@ -777,6 +824,10 @@ impl Engine {
 
     fn password(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
         let kw = &t[hs..he];
+        if kw.len() > 3 && kw.is_ascii() && !kw.as_bytes()[0].eq_ignore_ascii_case(&b'p') {
+            cli_password(t, hs, he, out);
+            return;
+        }
         if kw.is_ascii()
             && hs > 0
             && t.as_bytes()[hs - 1].is_ascii_alphabetic()
@@ -785,11 +836,18 @@ impl Engine {
             return;
         }
         // "PW: …" only as a word of its own; "pwd", "pwned" … are other anchors or words.
-        if kw.eq_ignore_ascii_case("pw") && !t[he..].trim_start_matches(' ').starts_with([':', '='])
+        if kw.eq_ignore_ascii_case("pw")
+            && !t[he..]
+                .trim_start_matches(' ')
+                .starts_with([':', '=', 'は'])
         {
             return;
         }
         let Some(c) = self.re_password.captures(&t[he..]).and_then(|c| c.get(1)) else {
+            // Japanese labels are also followed by just a space: パスワード abc12345.
+            if !kw.is_ascii() {
+                spaced_password(t, he, out);
+            }
             return;
         };
         let v = c.as_str();
@@ -802,6 +860,15 @@ impl Engine {
             return;
         }
         let first = v2.as_bytes()[0];
+        // Yes/no answers and flags (MySQL's "using password: YES") are not passwords.
+        if [
+            "yes", "no", "true", "false", "null", "none", "required", "optional",
+        ]
+        .iter()
+        .any(|w| v2.eq_ignore_ascii_case(w))
+        {
+            return;
+        }
         if matches!(first, b'$' | b'{' | b'<' | b'%')
             || v2
                 .bytes()
@@ -869,6 +936,139 @@ impl Engine {
             });
         }
         e
+    }
+}
+
+/// A printable-ASCII token starting at `p` (quotes around it dropped); its span.
+fn ascii_token(t: &str, p: usize) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    let q = matches!(b.get(p), Some(b'\'' | b'"'));
+    let s = p + usize::from(q);
+    let mut e = s;
+    while e < b.len() && (0x21..=0x7e).contains(&b[e]) && !(q && matches!(b[e], b'\'' | b'"')) {
+        e += 1;
+    }
+    (e >= s + 3).then_some((s, e))
+}
+
+/// The password of `scheme://user:password@host` (database URLs, git remotes).
+fn url_password(t: &str, colon: usize, out: &mut Vec<Raw>) {
+    let b = t.as_bytes();
+    if b.get(colon + 2) != Some(&b'/') {
+        return;
+    }
+    let us = colon + 3;
+    let stop = |x: u8| x <= b' ' || x >= 0x7f || matches!(x, b'/' | b'?' | b'#' | b'"' | b'\'');
+    let mut i = us;
+    while i < b.len() && !stop(b[i]) && b[i] != b':' && b[i] != b'@' && i - us < 64 {
+        i += 1;
+    }
+    if i == us || b.get(i) != Some(&b':') {
+        return;
+    }
+    let ps = i + 1;
+    // The password runs to the last '@' before the host (passwords may contain '@').
+    let mut j = ps;
+    let mut at = None;
+    while j < b.len() && !stop(b[j]) && j - ps < 128 {
+        if b[j] == b'@' {
+            at = Some(j);
+        }
+        j += 1;
+    }
+    match at {
+        Some(a) if a > ps && b.get(a + 1).is_some_and(u8::is_ascii_alphanumeric) => out.push(Raw {
+            kind: Kind::Password,
+            start: ps,
+            end: a,
+        }),
+        _ => {}
+    }
+}
+
+/// A password passed on a command line: mysql -pSECRET / --password=SECRET,
+/// sshpass -p SECRET, redis-cli -a SECRET, curl -u user:SECRET.
+fn cli_password(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let b = t.as_bytes();
+    if word_before(t, hs) || b.get(he).is_some_and(|x| x.is_ascii_alphanumeric()) {
+        return;
+    }
+    let kw = t[hs..he].to_ascii_lowercase();
+    let line_end = t[he..].find('\n').map_or(t.len(), |i| he + i);
+    let line = &t[he..ceil_b(t, line_end.min(he + 240))];
+    let (flag, attached, after_colon) = match kw.as_str() {
+        "mysql" | "mariadb" => ("-p", true, false),
+        "sshpass" => ("-p", false, false),
+        "redis-cli" => ("-a", false, false),
+        _ => ("-u", false, true),
+    };
+    let mut found = None;
+    for (i, _) in line.match_indices(flag) {
+        let p = he + i;
+        if p == 0 || b[p - 1] != b' ' {
+            continue;
+        }
+        let v = p + 2;
+        let v = if attached {
+            if b.get(v).is_none_or(|x| *x == b' ') {
+                continue;
+            }
+            v
+        } else {
+            if b.get(v) != Some(&b' ') {
+                continue;
+            }
+            v + 1
+        };
+        found = ascii_token(t, v);
+        break;
+    }
+    if found.is_none() && attached {
+        if let Some(i) = line.find("--password=") {
+            found = ascii_token(t, he + i + "--password=".len());
+        }
+    }
+    let Some((mut s, e)) = found else { return };
+    if after_colon {
+        match t[s..e].find(':') {
+            Some(c) => s += c + 1,
+            None => return,
+        }
+    }
+    if e >= s + 3 && !matches!(b[s], b'$' | b'<' | b'{') {
+        out.push(Raw {
+            kind: Kind::Password,
+            start: s,
+            end: e,
+        });
+    }
+}
+
+/// パスワード abc12345: a Japanese label, spaces, then one ASCII token with letters and digits.
+fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
+    let b = t.as_bytes();
+    let mut p = he;
+    while b.get(p) == Some(&b' ') {
+        p += 1;
+    }
+    if p == he {
+        return;
+    }
+    let Some((s, e)) = ascii_token(t, p) else {
+        return;
+    };
+    let v = &t[s..e];
+    // The token must end the phrase (a Japanese particle, a space or the line end follows).
+    if v.len() >= 6
+        && mixed(v)
+        && b.get(e)
+            .is_none_or(|x| *x == b' ' || *x == b'\n' || *x >= 0x80)
+    {
+        out.push(Raw {
+            kind: Kind::Password,
+            start: s,
+            end: e,
+        });
     }
 }
 

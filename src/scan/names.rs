@@ -6,6 +6,7 @@
 //! prefecture and/or municipality sequence ending in a block number, matched by one regex
 //! around prefecture and municipality anchors.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -278,6 +279,22 @@ const STOP: &[&str] = &[
     "下記",
     "別紙",
     "同上",
+    "不在",
+    "匿名",
+    "匿名希望",
+    "非公開",
+    "不詳",
+    "省略",
+    "欠席",
+    "出席",
+    "代理",
+    "兼務",
+    "以上",
+    "事務局",
+    "所管",
+    "関係",
+    "当該",
+    "全",
     "ユーザー",
     "ゲスト",
     "スタッフ",
@@ -289,6 +306,27 @@ const STOP: &[&str] = &[
     "サンタ",
     "チーム",
 ];
+
+/// SURNAMES as a hash set: the list is long and looked up for every label and title.
+fn surname_set() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| SURNAMES.iter().copied().collect())
+}
+
+fn is_surname(w: &str) -> bool {
+    surname_set().contains(w)
+}
+
+/// Whether `s` begins with a listed surname (surnames are 1–4 characters).
+fn starts_with_surname(s: &str) -> bool {
+    let set = surname_set();
+    s.char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .take(4)
+        .any(|e| set.contains(&s[..e]))
+}
 
 /// Common surnames: a name followed only by a job title (田中部長) counts when it starts with one.
 const SURNAMES: &[&str] = &[
@@ -492,6 +530,148 @@ const SURNAMES: &[&str] = &[
     "北川",
     "中尾",
     "冨田",
+    // A second list of common surnames: the national top ranks missing above, the commonest
+    // Okinawan ones, surnames that are also prefecture names or single common nouns, and
+    // variant characters that NFKC does not fold (齋/髙/﨑).
+    "斎藤",
+    "齋藤",
+    "齊藤",
+    "髙橋",
+    "山﨑",
+    "宮﨑",
+    "高﨑",
+    "柳田",
+    "市川",
+    "町田",
+    "千葉",
+    "秋田",
+    "福島",
+    "宮城",
+    "長野",
+    "熊本",
+    "岡山",
+    "山形",
+    "富山",
+    "新潟",
+    "静岡",
+    "滋賀",
+    "奈良",
+    "和歌山",
+    "徳島",
+    "香川",
+    "愛知",
+    "上原",
+    "比嘉",
+    "金城",
+    "大城",
+    "新垣",
+    "玉城",
+    "島袋",
+    "平良",
+    "山城",
+    "知念",
+    "仲村",
+    "宮里",
+    "照屋",
+    "仲宗根",
+    "安里",
+    "屋比久",
+    "具志堅",
+    "星野",
+    "若林",
+    "北村",
+    "村松",
+    "長谷川",
+    "五十嵐",
+    "佐々木",
+    "大久保",
+    "小野寺",
+    "菅原",
+    "久保田",
+    "荒木",
+    "荒井",
+    "桑原",
+    "吉村",
+    "小池",
+    "大島",
+    "内藤",
+    "土屋",
+    "望月",
+    "大石",
+    "松岡",
+    "小西",
+    "川村",
+    "岩本",
+    "片山",
+    "本間",
+    "早川",
+    "横田",
+    "関口",
+    "矢野",
+    "中田",
+    "秋元",
+    "堤",
+    "樋口",
+    "水野",
+    "石原",
+    "永田",
+    "小沢",
+    "小澤",
+    "浜田",
+    "濱田",
+    "浅井",
+    "野田",
+    "足立",
+    "青山",
+    "西山",
+    "岡崎",
+    "大谷",
+    "竹田",
+    "松浦",
+    "成田",
+    "宇野",
+    "今村",
+    "福井",
+    "岩井",
+    "塚本",
+    "安田",
+    "服部",
+    "大塚",
+    "菊池",
+    "菊地",
+    "小田",
+    "西尾",
+    "黒田",
+    "吉岡",
+    "河合",
+    "川上",
+    "石橋",
+    "福本",
+    "谷本",
+    "三宅",
+    "上村",
+    "田代",
+    "松村",
+    "杉浦",
+    "大山",
+    "飯島",
+    "坂口",
+    "武藤",
+    "米田",
+    "松原",
+    "森本",
+    "今野",
+    "熊谷",
+    "稲垣",
+    "河村",
+    "細川",
+    "川島",
+    "高山",
+    "三上",
+    "中谷",
+    "上野",
+    "水谷",
+    "須田",
 ];
 
 const TITLE_ONLY: &[&str] = &[
@@ -532,7 +712,7 @@ const TITLE_ONLY: &[&str] = &[
 
 /// A surname (optionally with a given name) right before a job title: 田中部長, 鈴木一郎課長.
 pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-    let _ = he;
+    name_after_title_line(t, hs, he, out);
     let mut end = hs;
     if t[..end].ends_with(' ') {
         end -= 1;
@@ -544,12 +724,15 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
     // The run may begin with a department (営業部田中): start at the first known surname.
     let mut best: Option<usize> = None;
     for (i, _) in run.char_indices() {
-        if SURNAMES.iter().any(|s| run[i..].starts_with(s)) {
+        if starts_with_surname(&run[i..]) {
             best = Some(i);
             break;
         }
     }
-    let Some(i) = best else { return };
+    let Some(i) = best else {
+        name_before_title_bare(t, hs, he, run_start, end, out);
+        return;
+    };
     let name = &run[i..];
     if i > 0 {
         // Whatever precedes must end a department/organisation word, not be part of the name.
@@ -568,6 +751,195 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
     });
 }
 
+/// Titles that are not formed from a department name (財政課長 is a post; 谷委員 is a person).
+const PERSON_TITLES: &[&str] = &["委員", "議員", "主任", "主査", "主事", "参事", "主幹"];
+
+/// A surname not in the list before a job title, in a position where only a name fits: after a
+/// list separator, a speaker mark or a line start (出席者：谷委員長、漆原副委員長, ○春日委員,
+/// 町田議員の…), or after a department and a space (資産税課 百瀬参事). Titles that also follow
+/// department names (財政課長) only count in the last position.
+fn name_before_title_bare(
+    t: &str,
+    hs: usize,
+    he: usize,
+    run_start: usize,
+    end: usize,
+    out: &mut Vec<Raw>,
+) {
+    let title = &t[hs..he];
+    let mut name_end = end;
+    if t[run_start..name_end].ends_with('副') {
+        name_end -= '副'.len_utf8();
+    }
+    let mut s = run_start;
+    let w = &t[s..name_end];
+    let n = w.chars().count();
+    if !(1..=4).contains(&n)
+        || STOP.contains(&w)
+        || POST_STEMS.contains(&w)
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
+    {
+        return;
+    }
+    let before = &t[..s];
+    // 我那覇 正男委員: a surname and a space before the given name.
+    let mut lead = before;
+    if let Some(b2) = before.strip_suffix(' ') {
+        if let Some((s2, true)) = run_back(t, b2.len(), 4) {
+            let sur = &t[s2..b2.len()];
+            let prev = t[..s2].chars().next_back();
+            if !STOP.contains(&sur)
+                && !sur
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| ORG_CHARS.contains(&c))
+                && prev.is_none_or(|c| "、,:○◯●\n(「".contains(c))
+            {
+                s = s2;
+                lead = &t[..s2];
+            }
+        }
+    }
+    let prev = lead.chars().next_back();
+    let after_dept = lead
+        .strip_suffix(' ')
+        .and_then(|x| x.chars().next_back())
+        .is_some_and(|c| ORG_CHARS.contains(&c));
+    let dept_line = lead
+        .strip_suffix('\n')
+        .and_then(|x| x.chars().next_back())
+        .is_some_and(|c| ORG_CHARS.contains(&c));
+    let ok = if PERSON_TITLES.contains(&title) {
+        prev.is_none_or(|c| "、,:○◯●\n(「".contains(c)) || after_dept
+    } else {
+        after_dept || dept_line
+    };
+    if ok {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: s,
+            end: name_end,
+        });
+    }
+}
+
+/// A name alone after a job title on a signature line: 主任　春日一 / 部長 齋藤 美穂.
+pub(crate) fn name_after_title_line(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    let line_start = t[..hs].trim_end_matches(' ');
+    if !(line_start.is_empty() || line_start.ends_with('\n')) || !t[he..].starts_with(' ') {
+        return;
+    }
+    let q = he + 1;
+    let Some((mut e, true)) = run_back_fwd(t, q, 6) else {
+        return;
+    };
+    if t[e..].starts_with(' ') {
+        match run_back_fwd(t, e + 1, 4)
+            .filter(|x| x.1)
+            .map(|x| x.0)
+            .or_else(|| kana_given_after(t, e + 1))
+        {
+            Some(e2) => e = e2,
+            None => return,
+        }
+    } else if let Some(e2) = kana_given_after(t, e) {
+        e = e2;
+    }
+    if !t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r') {
+        return;
+    }
+    let w = &t[q..e];
+    if STOP.contains(&w)
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
+    {
+        return;
+    }
+    out.push(Raw {
+        kind: Kind::PersonName,
+        start: q,
+        end: e,
+    });
+}
+
+/// Department and role stems that take a job title directly (財政課長, 公募委員): before a
+/// title they are a post, not a surname.
+const POST_STEMS: &[&str] = &[
+    "財政",
+    "企画",
+    "総務",
+    "人事",
+    "市民",
+    "区民",
+    "町民",
+    "村民",
+    "住民",
+    "税務",
+    "福祉",
+    "環境",
+    "教育",
+    "建設",
+    "土木",
+    "都市",
+    "経済",
+    "産業",
+    "観光",
+    "農政",
+    "農林",
+    "保健",
+    "医療",
+    "介護",
+    "防災",
+    "危機管理",
+    "情報",
+    "広報",
+    "秘書",
+    "会計",
+    "監査",
+    "議会",
+    "選挙",
+    "契約",
+    "管財",
+    "法務",
+    "文書",
+    "政策",
+    "交通",
+    "水道",
+    "下水道",
+    "住宅",
+    "建築",
+    "道路",
+    "公園",
+    "河川",
+    "消防",
+    "学校",
+    "文化",
+    "国際",
+    "子育",
+    "庶務",
+    "経理",
+    "営業",
+    "技術",
+    "公募",
+    "学識",
+    "専門",
+    "外部",
+    "臨時",
+    "特別",
+    "常任",
+    "非常勤",
+    "地区",
+    "各",
+    "全",
+    "担当",
+    "所管",
+    "関係",
+    "歴代",
+];
+
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
 fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Title first (田中部長 → 田中), then a leading department (営業部田中 → 田中).
@@ -581,6 +953,13 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
             Some(t) => end -= t.len(),
             None => break,
         }
+    }
+    // 副委員長, 副部長: the 副 belongs to the title.
+    if end < name.len() && name[..end].ends_with('副') && end > '副'.len_utf8() {
+        end -= '副'.len_utf8();
+    }
+    if end < name.len() && POST_STEMS.contains(&&name[..end]) {
+        return None;
     }
     // Counted first instead of collected into a Vec: this runs on every candidate name.
     let nchars = name[..end].chars().count();
@@ -603,6 +982,10 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     if n == 2 && last == '人' {
         return None;
     }
+    // A section, not a person (住民記録係); surnames do not end in these.
+    if n >= 3 && matches!(last, '課' | '係' | '局' | '班' | '署') {
+        return None;
+    }
     // Companies addressed with 様 (山田商事様) are not people.
     if ORG_SUFFIXES.iter().any(|o| ends_with_quick(s, o)) {
         return None;
@@ -623,18 +1006,74 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
         return None;
     }
     let mut start = end;
+    // Foreign names are long and dotted: グエン・ヴァン・ナム.
+    let max = if han { max } else { max.max(14) };
     for (n, (i, c)) in chars.enumerate() {
         let ok = if han {
             is_han(c) && c != '〇'
         } else {
-            is_kata(c)
+            is_kata(c) || (c == '・' && start < end && t[start..].starts_with(is_kata))
         };
         if !ok || n >= max {
             break;
         }
         start = i;
     }
+    if t[start..end].starts_with('・') {
+        start += '・'.len_utf8();
+    }
     Some((start, han))
+}
+
+/// Characters that may follow a name: punctuation, spaces, brackets, an honorific.
+fn name_boundary(c: Option<char>) -> bool {
+    c.is_none_or(|c| {
+        c.is_ascii_whitespace()
+            || c.is_ascii_punctuation()
+            || "、。，．・（）「」『』【】〔〕様殿氏".contains(c)
+    })
+}
+
+/// A kanji surname (1–4 characters, not a generic word) ending at `end`, optionally followed
+/// by one space, whose left side is not more kanji; returns its start.
+fn bare_surname_before(t: &str, end: usize) -> Option<usize> {
+    let e = if t[..end].ends_with(' ') {
+        end - 1
+    } else {
+        end
+    };
+    let (s, true) = run_back(t, e, 5)? else {
+        return None;
+    };
+    let w = &t[s..e];
+    let n = w.chars().count();
+    let generic = STOP.contains(&w)
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c))
+        || TITLE_ONLY.iter().any(|x| w.ends_with(x));
+    (!generic && (1..=4).contains(&n)).then_some(s)
+}
+
+/// End of a kana given name right after `p`: 2–4 hiragana or 2–5 katakana, then a boundary.
+fn kana_given_after(t: &str, p: usize) -> Option<usize> {
+    let e = match hira_given_after(t, p) {
+        Some(e) => e,
+        None => {
+            let (e, han) = run_back_fwd(t, p, 5)?;
+            if han || !(2..=5).contains(&t[p..e].chars().count()) {
+                return None;
+            }
+            e
+        }
+    };
+    let r = &t[e..];
+    let ends = name_boundary(r.chars().next())
+        || ["さん", "さま", "くん", "ちゃん"]
+            .iter()
+            .any(|h| r.starts_with(h))
+        || TITLE_ONLY.iter().any(|x| r.starts_with(x));
+    ends.then_some(e)
 }
 
 /// Name before an honorific such as 様, さん, 氏, 殿.
@@ -663,6 +1102,30 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         });
         return;
     }
+    // Any kanji surname before a kana given name (小鳥遊トメさん, 喜屋武 みどりさん): the
+    // surname list cannot hold rare surnames, the script change marks the boundary.
+    if let Some(gs) = kana_run_start(t, end) {
+        let given = &t[gs..end];
+        let n = given.chars().count();
+        let hira = given.starts_with(is_hira);
+        let given_ok = if hira {
+            (2..=4).contains(&n)
+                && !given.starts_with(NOT_NAME_START)
+                && !NOT_GIVEN.iter().any(|w| given.starts_with(w))
+        } else {
+            (2..=5).contains(&n)
+        };
+        if let Some(ss) = bare_surname_before(t, gs).filter(|_| given_ok) {
+            if ss < gs {
+                out.push(Raw {
+                    kind: Kind::PersonName,
+                    start: ss,
+                    end,
+                });
+                return;
+            }
+        }
+    }
     let Some((mut start, han)) = run_back(
         t,
         end,
@@ -678,7 +1141,9 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         // A surname separated by one space: 山田 太郎 様.
         if let Some((s2, true)) = run_back(t, start - 1, 3) {
             let first = &t[s2..start - 1];
-            let before_ok = !t[..s2].chars().next_back().is_some_and(is_han);
+            // 故/亡 before a deceased person's name is a prefix, not part of the surname.
+            let before_ok =
+                !t[..s2].chars().next_back().is_some_and(is_han) || t[..s2].ends_with(['故', '亡']);
             let last = first.chars().next_back();
             if before_ok
                 && !last
@@ -699,6 +1164,23 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
             end: start + b,
         });
     }
+}
+
+/// Start of the run of kana (hiragana or katakana, not mixed) ending at `end`, 2–5 long.
+fn kana_run_start(t: &str, end: usize) -> Option<usize> {
+    let last = t[..end].chars().next_back()?;
+    let hira = is_hira(last);
+    if !(hira || (is_kata(last) && last != 'ー')) {
+        return None;
+    }
+    let mut s = end;
+    for (n, (i, c)) in t[..end].char_indices().rev().enumerate() {
+        if n >= 5 || !(if hira { is_hira(c) } else { is_kata(c) }) {
+            break;
+        }
+        s = i;
+    }
+    (s < end).then_some(s)
 }
 
 /// Name after a label such as 氏名:, 担当:, 申請者:.
@@ -785,16 +1267,28 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     let Some((mut end, mut han)) = tok(q) else {
         return;
     };
+    // "参加者は合計150名": after は only a name with its ending fits; leave prose early.
+    if copula && !t[end..].starts_with(|c: char| c == ' ' || is_hira(c) || is_kata(c)) {
+        return;
+    }
     // A department before the name: 【担当】市民協働課 山本.
     if han
         && t[q..end].chars().count() >= 3
-        && !SURNAMES.contains(&&t[q..end])
+        && !is_surname(&t[q..end])
         && t[q..end]
             .chars()
             .next_back()
             .is_some_and(|c| ORG_CHARS.contains(&c))
         && t[end..].starts_with(' ')
     {
+        if let Some((e2, h2)) = tok(end + 1) {
+            q = end + 1;
+            end = e2;
+            han = h2;
+        }
+    }
+    // A job title between department and name: 起案者 福祉課 主事 泉 すみれ.
+    if han && TITLE_ONLY.contains(&&t[q..end]) && t[end..].starts_with(' ') {
         if let Some((e2, h2)) = tok(end + 1) {
             q = end + 1;
             end = e2;
@@ -810,18 +1304,50 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
                 || STOP.contains(&&t[end + sep..e2]);
             if h2 == han && t[end + sep..e2].chars().count() <= 6 && !next_label {
                 end = e2;
+            } else if han && t[q..end].chars().count() <= 4 {
+                // A kana given name after any surname: 林 トメ, 雲母 ひろみ.
+                if let Some(e2) = kana_given_after(t, end + sep) {
+                    end = e2;
+                }
             }
-        } else if han && SURNAMES.contains(&&t[q..end]) {
-            // 宮本 かおり.
-            if let Some(e2) = hira_given_after(t, end + sep) {
+        } else if han && is_surname(&t[q..end]) {
+            // 宮本 かおり, 林 トメ.
+            if let Some(e2) =
+                hira_given_after(t, end + sep).or_else(|| kana_given_after(t, end + sep))
+            {
+                end = e2;
+            }
+        } else if han && t[q..end].chars().count() <= 4 {
+            if let Some(e2) = kana_given_after(t, end + sep) {
                 end = e2;
             }
         }
-    } else if han && SURNAMES.contains(&&t[q..end]) {
-        // A surname with a hiragana given name: 上田ゆい.
-        if let Some(e2) = hira_given_after(t, end) {
+    } else if han && is_surname(&t[q..end]) {
+        // A surname with a hiragana given name: 上田ゆい (or katakana: 林キヨ).
+        if let Some(e2) = hira_given_after(t, end).or_else(|| kana_given_after(t, end)) {
             end = e2;
         }
+    } else if han && t[q..end].chars().count() <= 3 {
+        // Any surname with a kana given name and a boundary after it: 南トメ（84歳）.
+        if let Some(e2) = kana_given_after(t, end) {
+            end = e2;
+        }
+    }
+    if han
+        && t[end..].starts_with(is_hira)
+        && ![
+            "さん",
+            "さま",
+            "くん",
+            "ちゃん",
+            "です",
+            "でした",
+            "と申します",
+        ]
+        .iter()
+        .any(|w| t[end..].starts_with(w))
+    {
+        return;
     }
     if copula
         && !["です", "でした", "さん", "様", "氏", "になります"]
@@ -836,6 +1362,66 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
             start: q + a,
             end: q + b,
         });
+        names_in_list(t, end, out);
+    }
+}
+
+/// Further names of a list after a labelled one: 出席者：谷委員長、漆原副委員長、我那覇 正男委員
+/// or 作業員：千葉 ゆうと、西園寺 ひろみ. Each item is a name (kanji, optional space, kanji or
+/// kana) with an optional title, a short parenthetical, then 、 or the line end.
+fn names_in_list(t: &str, mut p: usize, out: &mut Vec<Raw>) {
+    for _ in 0..8 {
+        // Past a parenthetical (（妻）, （福祉課）) to the separator.
+        if let Some(r) = t[p..].strip_prefix('(') {
+            match r.find(')') {
+                Some(c) if c <= 30 => p += 1 + c + 1,
+                _ => return,
+            }
+        }
+        let Some(r) = t[p..].strip_prefix(['、', ',']) else {
+            return;
+        };
+        let q = t.len() - r.trim_start_matches(' ').len();
+        if let Some(e) = hira_given_after(t, q).filter(|&e| name_boundary(t[e..].chars().next())) {
+            out.push(Raw {
+                kind: Kind::PersonName,
+                start: q,
+                end: e,
+            });
+            p = e;
+            continue;
+        }
+        let Some((mut e, han)) = run_back_fwd(t, q, 8) else {
+            return;
+        };
+        if han && t[e..].starts_with(' ') {
+            match run_back_fwd(t, e + 1, 7)
+                .map(|(e2, _)| e2)
+                .or_else(|| kana_given_after(t, e + 1))
+            {
+                Some(e2) => e = e2,
+                None => return,
+            }
+        } else if han {
+            if let Some(e2) = kana_given_after(t, e) {
+                e = e2;
+            }
+        }
+        let Some((a, b)) = clean_name(&t[q..e]) else {
+            return;
+        };
+        let (a, b) = (q + a, q + b);
+        let name = t[a..b].trim_end_matches('副');
+        let n = name.chars().count();
+        if !(1..=9).contains(&n) || !name_boundary(t[e..].chars().next()) {
+            return;
+        }
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: a,
+            end: a + name.len(),
+        });
+        p = e;
     }
 }
 
@@ -854,6 +1440,13 @@ const NOT_GIVEN: &[&str] = &[
     "など",
     "さえ",
     "だけ",
+    "から",
+    "より",
+    "たち",
+    "ども",
+    "ほか",
+    "ほど",
+    "ごと",
 ];
 
 /// End of a hiragana given name (2–4 characters) starting at `p`, if one is there.
@@ -898,7 +1491,7 @@ fn surname_with_hira_given(t: &str, end: usize) -> Option<usize> {
     let (ss, true) = run_back(t, se, 4)? else {
         return None;
     };
-    SURNAMES.contains(&&t[ss..se]).then_some(ss)
+    is_surname(&t[ss..se]).then_some(ss)
 }
 
 /// Self-introduction after a greeting: お世話になっております。鈴木です。
@@ -952,7 +1545,7 @@ fn name_after_department(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
         return;
     };
     let run = &t[he..end];
-    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+    if !starts_with_surname(run) {
         return;
     }
     if t[end..].starts_with(' ') {
@@ -993,7 +1586,7 @@ fn name_before_desu(t: &str, hs: usize, out: &mut Vec<Raw>) {
         return;
     }
     let run = &t[start..hs];
-    if !SURNAMES.iter().any(|s| run.starts_with(s)) {
+    if !starts_with_surname(run) {
         return;
     }
     if let Some((a, b)) = clean_name(run) {
@@ -1028,7 +1621,7 @@ pub(crate) fn name_at_colon(t: &str, hs: usize, out: &mut Vec<Raw>) {
     if !(1..=5).contains(&n) || !head.chars().all(|c| is_han(c) && c != '〇') {
         return;
     }
-    if SURNAMES.iter().any(|s| head.starts_with(s)) {
+    if starts_with_surname(head) {
         out.push(Raw {
             kind: Kind::PersonName,
             start: hs - head.len(),
@@ -1094,6 +1687,27 @@ const EN_NOT_NAMES: &[&str] = &[
     "Kind",
     "Please",
     "Sorry",
+    // Organisation words that close an English signature (City Tax Division).
+    "City",
+    "Division",
+    "Department",
+    "Section",
+    "Bureau",
+    "Ministry",
+    "Affairs",
+    "International",
+    "Tax",
+    "Ward",
+    "Prefecture",
+    "Government",
+    "Committee",
+    "Council",
+    "Resident",
+    "Residents",
+    "Citizen",
+    "Citizens",
+    "Applicant",
+    "Officer",
 ];
 
 fn en_name_word(t: &str, p: usize) -> Option<usize> {
@@ -1131,6 +1745,26 @@ pub(crate) fn name_before_email(t: &str, email_start: usize, out: &mut Vec<Raw>)
             start,
             end,
         });
+    } else if words == 0 {
+        // A Japanese display name: "From: 佐々木 すみれ <…>", "若林優子 <…>" on its own line.
+        let ls = head.rfind([':', '\n']).map_or(0, |i| i + 1);
+        let cand = head[ls..].trim_start_matches(' ');
+        let s = end - cand.len();
+        let n = cand.chars().count();
+        if (2..=10).contains(&n)
+            && cand.starts_with(|c: char| is_han(c) && c != '〇')
+            && cand
+                .chars()
+                .all(|c| is_han(c) || is_hira(c) || is_kata(c) || c == ' ')
+            && cand.chars().filter(|&c| c == ' ').count() <= 1
+            && clean_name(cand) == Some((0, cand.len()))
+        {
+            out.push(Raw {
+                kind: Kind::PersonName,
+                start: s,
+                end,
+            });
+        }
     }
 }
 
@@ -1245,7 +1879,9 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
             p = t.len() - r3.len();
             (1, true)
         }
-        "reviewed by " | "approved by " | "signed by " | "written by " => (2, false),
+        "reviewed by " | "approved by " | "signed by " | "written by " | "my name is " => {
+            (2, false)
+        }
         _ => {
             if !line_start {
                 return;
@@ -1255,6 +1891,28 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     };
     while p < b.len() && b[p] == b' ' {
         p += 1;
+    }
+    // A Japanese name alone on the line under "Best regards,".
+    if need_line_end && b.get(p).is_some_and(|x| *x >= 0x80) {
+        if let Some((mut e, true)) = run_back_fwd(t, p, 6) {
+            if t[e..].starts_with(' ') {
+                if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
+                    e = e2;
+                }
+            } else if let Some(e2) = kana_given_after(t, e) {
+                e = e2;
+            }
+            if t[e..].chars().next().is_none_or(|c| c == '\n' || c == '\r')
+                && clean_name(&t[p..e]) == Some((0, e - p))
+            {
+                out.push(Raw {
+                    kind: Kind::PersonName,
+                    start: p,
+                    end: e,
+                });
+            }
+        }
+        return;
     }
     let Some(e1) = en_name_word(t, p) else { return };
     let mut e = e1;
@@ -1302,10 +1960,15 @@ pub(crate) struct AddressMatcher {
 pub(crate) fn address_regex() -> Result<AddressMatcher, EngineError> {
     let pref = PREFECTURES.join("|");
     // Explicit ranges instead of \p{Han}: a much smaller automaton, same coverage for place names.
-    let muni = r"[\x{4E00}-\x{9FFF}々ヶケァ-ヴー]{1,6}?(?:市|区|郡|町|村)";
+    // Municipalities may be written in hiragana (さいたま市, ひたちなか市, いちき串木野市); a
+    // particle that the leftmost match takes along (住所はさいたま市) is trimmed afterwards.
+    let muni = r"(?:[ぁ-ゖ]{2,6}[\x{4E00}-\x{9FFF}]{0,3}|[\x{4E00}-\x{9FFF}々ァ-ヶー]{1,6}?)(?:市|区|郡|町|村)";
     let num = r"(?:(?:[0-9]+|[一二三四五六七八九十]+)丁目(?:[0-9]+(?:番地?|-)(?:[0-9]+号?)?(?:の[0-9]+)?)?|[0-9]+番地?(?:[0-9]+号?)?(?:の[0-9]+)?|[0-9]+(?:-[0-9]+){1,3}号?)";
     // Town names can be long and, in Kyoto, carry directions (寺町通御池上る上本能寺前町).
-    let town = r"[\x{4E00}-\x{9FFF}々ヶケがのノるァ-ヴー]{0,16}?";
+    // Town names in kana are common too (おもろまち, みなとみらい, あざみ野); prose that the
+    // kana lets in (市では1-2月に) is rejected afterwards by its particles. Sapporo-style
+    // blocks (北1条西2丁目) put a numbered 条 before the block number.
+    let town = r"[\x{4E00}-\x{9FFF}々ぁ-ヶー]{0,16}?(?:[0-9]+条[東西南北]?)?";
     // Rural addresses: 大字/字 + place name + a bare lot number (大字草津630).
     let aza = r"大?字[\x{4E00}-\x{9FFF}々ヶケ]{1,8}?[0-9]+(?:番地?)?(?:(?:-|の)[0-9]+)*";
     // A building and room right after the lot number (… 第一ビル 11階, サンハイツ1003号室).
@@ -1402,6 +2065,36 @@ pub(crate) fn addresses_in(am: &AddressMatcher, win: &str, off: usize, out: &mut
         // earliest position any prefecture starts at, in one pass.
         if let Some(pm) = am.prefectures.find(&win[s..e]) {
             s += pm.start();
+        }
+        // Kana place names let particles in: drop one taken from the left after a noun
+        // (住所はさいたま市…), and reject matches that run through prose (市では1-2月).
+        for _ in 0..2 {
+            let prev = win[..s].chars().next_back();
+            match win[s..e].chars().next() {
+                Some(c @ ('は' | 'に' | 'を' | 'が' | 'で' | 'へ' | 'も' | 'の'))
+                    if prev.is_some_and(|p| is_han(p) || is_kata(p) || is_hira(p)) =>
+                {
+                    s += c.len_utf8()
+                }
+                _ => break,
+            }
+        }
+        const PROSE: [&str; 12] = [
+            "では",
+            "には",
+            "から",
+            "まで",
+            "より",
+            "です",
+            "ます",
+            "として",
+            "への",
+            "での",
+            "にて",
+            "について",
+        ];
+        if win[s..e].chars().any(is_hira) && PROSE.iter().any(|w| win[s..e].contains(w)) {
+            continue;
         }
         loop {
             let cur = &win[s..e];

@@ -649,6 +649,20 @@ impl Numbers {
     fn letters_prefixed(&self, t: &str, groups: &[(usize, usize)], out: &mut Vec<Raw>) {
         let b = t.as_bytes();
         let (s, e) = groups[0];
+        // An invoice registration number (適格請求書発行事業者登録番号) is T + the 法人番号.
+        if e - s == 13
+            && b[s - 1] == b'T'
+            && (s < 2 || !is_word_byte(b[s - 2]))
+            && !b.get(e).is_some_and(|&c| is_word_byte(c))
+            && corporate_ok(&b[s..e])
+        {
+            out.push(Raw {
+                kind: Kind::CorporateNumber,
+                start: s,
+                end: e,
+            });
+            return;
+        }
         if s < 2 || !b[s - 1].is_ascii_uppercase() || !b[s - 2].is_ascii_uppercase() {
             return;
         }
