@@ -147,12 +147,16 @@ struct Sep {
     hyphen: bool,
     paren: bool,
     newline: bool,
+    /// Holds a space or tab.
+    spaced: bool,
 }
 
 impl Sep {
-    /// Whitespace-only separators may join unrelated values.
+    /// Separators with whitespace may join unrelated values: spaces alone, or a bracket
+    /// with a space (`No.22 (123456789018)` is a number and a parenthesis, while
+    /// `(03) 1234-5678` stays one phone because the whole cluster is tried first).
     fn splittable(self) -> bool {
-        !self.hyphen && !self.paren
+        !self.hyphen && (!self.paren || self.spaced)
     }
 }
 
@@ -404,8 +408,20 @@ impl Numbers {
     fn nearest_ctx(&self, t: &str, pos: usize) -> Option<Ctx> {
         let from = floor_boundary(t, pos.saturating_sub(CTX_WINDOW));
         let win = t.get(from..pos)?;
+        let b = t.as_bytes();
         self.ctx
             .find_iter(win)
+            // A placeholder's label ([郵便番号_1]) is what masking left, not context.
+            .filter(|m| {
+                !(b.get((from + m.start()).wrapping_sub(1)) == Some(&b'[')
+                    && b.get(from + m.end()) == Some(&b'_'))
+            })
+            // 〒 marks the number right after it only: once that one is masked
+            // (〒[郵便番号_1] … 1234567) it must not reach the next number.
+            .filter(|m| {
+                CTX_WORDS[m.pattern().as_usize()].0 != "〒"
+                    || b[from + m.end()..pos].iter().all(|&c| c == b' ')
+            })
             .last()
             .map(|m| CTX_WORDS[m.pattern().as_usize()].1)
     }
@@ -491,6 +507,7 @@ impl Numbers {
                         hyphen: hy > 0 && sp == 0,
                         paren: par > 0,
                         newline: nl > 0,
+                        spaced: sp > 0,
                     });
                     j = k;
                     continue;
@@ -876,6 +893,37 @@ mod tests {
         );
         assert!(kinds("123456789012").is_empty());
         assert!(kinds("91234567890189").is_empty());
+    }
+
+    #[test]
+    fn a_value_in_brackets_after_digits_is_its_own_value() {
+        // Found by scan_props: "hunter22 ( 123456789018" hid the My Number until the
+        // password before it was masked.
+        for t in [
+            "No.22 (123456789018)",
+            "22 ( 123456789018 )",
+            "x2 (123456789018)",
+        ] {
+            assert_eq!(
+                kinds(t),
+                vec![(Kind::MyNumber, "123456789018".into())],
+                "{t}"
+            );
+        }
+        for t in ["(03) 1234-5678", "03 (3581) 1234"] {
+            assert_eq!(kinds(t), vec![(Kind::Phone, t.into())], "{t}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_label_is_not_context() {
+        // Found by scan_props: masking 〒100-8914 made the 7 digits after it a postal code.
+        assert!(kinds("[郵便番号_1] [住所_1]  。0000000").is_empty());
+        assert!(kinds("〒[郵便番号_1] [住所_1]  。0000000").is_empty());
+        assert_eq!(
+            kinds("郵便番号 1008914"),
+            vec![(Kind::PostalCode, "1008914".into())]
+        );
     }
 
     #[test]
