@@ -52,7 +52,7 @@ impl RouteStyle {
 /// A request understood well enough to route and scan.
 ///
 /// Most requests go upstream byte for byte, so the JSON tree (a `serde_json::Value`
-/// per node, about a tenth of a request's CPU) is built only when something must
+/// per node, about 5% of a request's instructions) is built only when something must
 /// change: masking, another upstream model name, or a stream's usage option.
 #[derive(Debug)]
 pub struct ParsedRequest {
