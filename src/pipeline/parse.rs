@@ -64,6 +64,9 @@ pub struct ParsedRequest {
     pub stream: bool,
     /// The bytes as received (forwarded as-is when nothing changes).
     pub raw: Bytes,
+    /// JSON mode or structured outputs (`response_format` or `text.format` of type
+    /// `json_object`/`json_schema`): the answer's content must stay parseable JSON.
+    pub json_mode: bool,
     /// The body's own `model` field, when it is a string.
     body_model: Option<String>,
     /// The JSON tree, once something needed it.
@@ -100,6 +103,8 @@ struct Head<'a> {
     model: Option<&'a RawValue>,
     #[serde(borrow)]
     stream: Option<&'a RawValue>,
+    response_format: Option<Value>,
+    text: Option<Value>,
 }
 
 /// Reads the body with the size limit and read timeout.
@@ -137,10 +142,11 @@ pub fn parse(op: Operation, style: &RouteStyle, raw: Bytes) -> Result<ParsedRequ
         .ok()
         .and_then(|text| serde_json::from_str::<Head<'_>>(text).ok())
         .filter(|_| raw.trim_ascii_start().first() == Some(&b'{'));
-    let (body_model, stream, tree) = match head {
+    let (body_model, stream, json_mode, tree) = match head {
         Some(head) => (
             model_of(head.model.map_or(Field::Absent, Field::raw))?,
             stream_of(head.stream.map_or(Field::Absent, Field::raw))?,
+            asks_json(head.response_format.as_ref(), head.text.as_ref()),
             None,
         ),
         None => {
@@ -148,6 +154,7 @@ pub fn parse(op: Operation, style: &RouteStyle, raw: Bytes) -> Result<ParsedRequ
             (
                 model_of(Field::value(tree.get("model")))?,
                 stream_of(Field::value(tree.get("stream")))?,
+                asks_json(tree.get("response_format"), tree.get("text")),
                 Some(tree),
             )
         }
@@ -172,9 +179,19 @@ pub fn parse(op: Operation, style: &RouteStyle, raw: Bytes) -> Result<ParsedRequ
         model,
         stream,
         raw,
+        json_mode,
         body_model,
         tree,
     })
+}
+
+/// Whether `response_format` (or the Responses API's `text.format`) asks for JSON.
+fn asks_json(response_format: Option<&Value>, text: Option<&Value>) -> bool {
+    let format_type = response_format
+        .or_else(|| text.and_then(|t| t.get("format")))
+        .and_then(|f| f.get("type"))
+        .and_then(Value::as_str);
+    matches!(format_type, Some("json_object" | "json_schema"))
 }
 
 /// Parses the whole body into a tree.

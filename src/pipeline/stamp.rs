@@ -70,9 +70,7 @@ impl Notice {
 
 /// Decides whether (and which) visible notice this request's answer gets.
 pub fn notice_for(settings: &Settings, caller: &Caller, req: &ParsedRequest) -> Option<Notice> {
-    if caller.key.notice == NoticePosition::None
-        || req.op == Operation::Embeddings
-        || wants_json(req)
+    if caller.key.notice == NoticePosition::None || req.op == Operation::Embeddings || req.json_mode
     {
         return None;
     }
@@ -85,29 +83,6 @@ pub fn notice_for(settings: &Settings, caller: &Caller, req: &ParsedRequest) -> 
         text,
         position: caller.key.notice,
     })
-}
-
-/// JSON mode or structured outputs: the content must stay parseable JSON.
-fn wants_json(req: &ParsedRequest) -> bool {
-    /// The two fields that ask for JSON, read from the bytes when no tree was built.
-    #[derive(serde::Deserialize, Default)]
-    struct Formats {
-        response_format: Option<Value>,
-        text: Option<Value>,
-    }
-    let read;
-    let (response_format, text) = match req.built_tree() {
-        Some(tree) => (tree.get("response_format"), tree.get("text")),
-        None => {
-            read = serde_json::from_slice::<Formats>(&req.raw).unwrap_or_default();
-            (read.response_format.as_ref(), read.text.as_ref())
-        }
-    };
-    let format_type = response_format
-        .or_else(|| text.and_then(|t| t.get("format")))
-        .and_then(|f| f.get("type"))
-        .and_then(Value::as_str);
-    matches!(format_type, Some("json_object" | "json_schema"))
 }
 
 /// Asks upstream for the final usage chunk when the caller did not, so logs

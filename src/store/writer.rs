@@ -307,17 +307,23 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
     let mut seen: HashSet<&str> = HashSet::with_capacity(jobs.len());
     let mut prev = last_hash;
     let mut postings = layout::Postings::default();
-    let mut entries = Vec::with_capacity(jobs.len().min(layout::MAX_BLOCK));
-    for (seq, job) in (next_seq..).zip(jobs) {
-        let hash = layout::chain_hash(&prev, seq, &job.canonical);
-        entries.push(layout::encode_entry(seq, &prev, &hash, &job.canonical));
-        if entries.len() == layout::MAX_BLOCK || seq + 1 == next_seq + jobs.len() as u64 {
-            let first = seq + 1 - entries.len() as u64;
-            match layout::encode_records(std::mem::take(&mut entries)) {
-                Ok(v) => batch.insert(&layout::record_key(first)[..], v),
-                Err(e) => return BatchResult::NotApplied(e),
-            }
+    for (first, block) in (next_seq..)
+        .step_by(layout::MAX_BLOCK)
+        .zip(jobs.chunks(layout::MAX_BLOCK))
+    {
+        let mut entries = Vec::with_capacity(block.len());
+        for (seq, job) in (first..).zip(block) {
+            let hash = layout::chain_hash(&prev, seq, &job.canonical);
+            entries.push(layout::encode_entry(seq, &prev, &hash, &job.canonical));
+            points.push((seq, hash));
+            prev = hash;
         }
+        match layout::encode_records(entries) {
+            Ok(v) => batch.insert(&layout::record_key(first)[..], v),
+            Err(e) => return BatchResult::NotApplied(e),
+        }
+    }
+    for (seq, job) in (next_seq..).zip(jobs) {
         let idk = layout::id_key(&job.rec.id);
         let exists = match shared.tree.contains_key(&idk) {
             Ok(b) => b,
@@ -329,8 +335,6 @@ fn write_batch(shared: &Shared, jobs: &[Job], next_seq: u64, last_hash: Hash) ->
             tracing::warn!(id = %job.rec.id, seq, "duplicate audit record id: stored in the chain, id lookup keeps the first");
         }
         postings.add(&job.rec, seq);
-        points.push((seq, hash));
-        prev = hash;
     }
     for (k, v) in postings.into_entries() {
         batch.insert(k, v);
