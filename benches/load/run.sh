@@ -22,8 +22,13 @@
 #   TOKIO_WORKER_THREADS=N  passed through to mamori (tokio's default: one per CPU)
 #   AUDIT_DURABILITY=batched  run mamori with `[audit] durability = "batched"`
 #                      (default: the config's default, strict)
-#   TARGETS="direct mamori nginx"  which targets to measure (a quick mamori-only
-#                      run for iterating; the summary needs all three)
+#   TARGETS="direct mamori nginx floor"  which targets to measure (a quick
+#                      mamori-only run for iterating; the summary needs the
+#                      first three). floor: benches/relay_floor.rs, a bare relay
+#                      on mamori's stack (tokio, hyper, hyper-util client,
+#                      mimalloc) that does nothing else: the most a gateway on
+#                      this stack reaches on this machine
+#   FLOOR_BIN=...      with SKIP_BUILD=1: the relay_floor binary to use
 #   CALLGRIND=1        run mamori under valgrind's callgrind and report the
 #                      instructions it executes per request (user space, all
 #                      threads; k instr/req): repeatable on a busy machine,
@@ -43,7 +48,8 @@ REPO="$(cd "$HERE/../.." && pwd)"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 CONNECTIONS="${CONNECTIONS:-1 16 64}"
-TARGETS="${TARGETS:-direct mamori nginx}"
+TARGETS="${TARGETS:-direct mamori nginx floor}"
+wants() { case " $TARGETS " in *" $1 "*) return 0 ;; esac; return 1; }
 BENCH_KEY="mk-bench-load-7f3c9a2e51d04b68" # its hash is in bench.toml
 export MAMORI_BENCH_UPSTREAM_KEY="sk-bench-upstream-not-a-real-key"
 if [ -n "${NICE:-}" ]; then
@@ -138,6 +144,18 @@ else
     SRC_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/mamori"
 fi
 [ -x "$SRC_BIN" ] || die "no mamori binary at $SRC_BIN"
+if wants floor; then
+    if [ -n "${FLOOR_BIN:-}" ]; then
+        SRC_FLOOR="$FLOOR_BIN"
+    else
+        log "building the relay floor (release)"
+        SRC_FLOOR="$(cd "$REPO" && cargo bench --bench relay_floor --no-run 2>&1 |
+            sed -n 's|.*Executable benches/relay_floor.rs (\(.*\))|\1|p' | tail -n1)"
+        case "$SRC_FLOOR" in /*) ;; ?*) SRC_FLOOR="$REPO/$SRC_FLOOR" ;; esac
+    fi
+    [ -x "$SRC_FLOOR" ] || die "no relay_floor binary (FLOOR_BIN=${FLOOR_BIN:-})"
+    cp "$SRC_FLOOR" "$TMP/relay_floor"
+fi
 # Copy it at once: a shared target directory may be rebuilt by someone else meanwhile.
 cp "$SRC_BIN" "$TMP/mamori"
 MAMORI="$TMP/mamori"
@@ -240,15 +258,28 @@ for _ in $(seq 1 600); do
 done
 [ -n "$MM_PORT" ] || die "mamori did not print its listening line: $(cat "$TMP/mamori.err")"
 
+# ---------------------------------------------------------------- relay floor
+
+FLOOR_URL=""
+if wants floor; then
+    FL_PORT="$(free_port)"
+    RELAY_LISTEN="127.0.0.1:$FL_PORT" RELAY_UPSTREAM="http://127.0.0.1:$UP_PORT" \
+        "$TMP/relay_floor" >"$TMP/floor.out" 2>&1 &
+    FLOOR_PID=$!
+    PIDS+=("$FLOOR_PID")
+    FLOOR_URL="http://127.0.0.1:$FL_PORT/v1/chat/completions"
+fi
+
 DIRECT_URL="http://127.0.0.1:$UP_PORT/v1/chat/completions"
 MAMORI_URL="http://127.0.0.1:$MM_PORT/v1/chat/completions"
 NGINX_URL="http://127.0.0.1:$PX_PORT/v1/chat/completions"
 wait_http "$DIRECT_URL" "upstream nginx"
 wait_http "$NGINX_URL" "proxy nginx"
+[ -n "$FLOOR_URL" ] && wait_http "$FLOOR_URL" "relay floor"
 
 # Every target must answer the request with 200 and the same completion.
 want="$(tr -d '\n' <"$HERE/response.json")"
-for url in "$DIRECT_URL" "$MAMORI_URL" "$NGINX_URL"; do
+for url in "$DIRECT_URL" "$MAMORI_URL" "$NGINX_URL" $FLOOR_URL; do
     got="$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' \
         -H "Authorization: Bearer $BENCH_KEY" --data-binary @"$HERE/request.json" "$url")"
     code="${got##*$'\n'}"
@@ -295,6 +326,7 @@ run_wrk() { # name url conns
     direct) procs="$UPSTREAM_PID" ;;
     mamori) procs="$MAMORI_PID" ;;
     nginx) procs="$PROXY_PID" ;;
+    floor) procs="$FLOOR_PID" ;;
     esac
     local cpu0 cpu1
     if [ "$CALLGRIND" = 1 ] && [ "$name" = mamori ]; then
@@ -346,6 +378,7 @@ for c in $CONNECTIONS; do
         direct) run_wrk direct "$DIRECT_URL" "$c" ;;
         mamori) run_wrk mamori "$MAMORI_URL" "$c" ;;
         nginx) run_wrk nginx "$NGINX_URL" "$c" ;;
+        floor) run_wrk floor "$FLOOR_URL" "$c" ;;
         *) die "unknown target $n" ;;
         esac
     done
@@ -366,7 +399,7 @@ echo "mamori $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(g
 echo "$("$WRK" -v 2>&1 | head -n1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "duration ${DURATION}s per run after ${WARMUP}s warm-up; request $(wc -c <"$HERE/request.json") bytes, response $(wc -c <"$HERE/response.json") bytes"
 echo "load before: ${LOAD_BEFORE#*load average: }; after: ${LOAD_AFTER#*load average: }; nice ${NICE:-0}; TOKIO_WORKER_THREADS=${TOKIO_WORKER_THREADS:-default}; audit durability ${AUDIT_DURABILITY:-strict (default)}"
-if [ "$TARGETS" != "direct mamori nginx" ]; then
+if ! wants direct || ! wants mamori || ! wants nginx; then
     echo
     cat "$RESULTS"
     exit 0
@@ -382,7 +415,7 @@ else
     printf '|------:|--------|------:|-------:|-------:|-----------:|-------:|\n'
 fi
 for c in $CONNECTIONS; do
-    for n in direct mamori nginx; do
+    for n in $TARGETS; do
         errs=$(($(field "$n" "$c" sock_errors) + $(field "$n" "$c" non2xx)))
         instr_col=""
         [ "$CALLGRIND" = 1 ] && instr_col=" $(field "$n" "$c" kinstr_per_req) |"
@@ -392,15 +425,17 @@ for c in $CONNECTIONS; do
     done
 done
 echo
-printf '| conns | mamori adds p50 µs | mamori adds p99 µs | nginx adds p50 µs | nginx adds p99 µs | mamori req/s as %% of nginx |\n'
-printf '|------:|-------------------:|-------------------:|------------------:|------------------:|---------------------------:|\n'
+printf '| conns | mamori adds p50 µs | mamori adds p99 µs | nginx adds p50 µs | nginx adds p99 µs | mamori req/s as %% of nginx | floor req/s as %% of nginx |\n'
+printf '|------:|-------------------:|-------------------:|------------------:|------------------:|---------------------------:|--------------------------:|\n'
 for c in $CONNECTIONS; do
     d50=$(field direct "$c" p50_us) d99=$(field direct "$c" p99_us)
     m50=$(field mamori "$c" p50_us) m99=$(field mamori "$c" p99_us)
     n50=$(field nginx "$c" p50_us) n99=$(field nginx "$c" p99_us)
     pct=$(awk -v m="$(field mamori "$c" rps)" -v n="$(field nginx "$c" rps)" 'BEGIN { printf "%.0f%%", 100 * m / n }')
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$c" "$((m50 - d50))" "$((m99 - d99))" \
-        "$((n50 - d50))" "$((n99 - d99))" "$pct"
+    fpct="—"
+    wants floor && fpct=$(awk -v f="$(field floor "$c" rps)" -v n="$(field nginx "$c" rps)" 'BEGIN { printf "%.0f%%", 100 * f / n }')
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$((m50 - d50))" "$((m99 - d99))" \
+        "$((n50 - d50))" "$((n99 - d99))" "$pct" "$fpct"
 done
 echo
 # Targets from issue 3: added p50 ≤ 100 µs, added p99 ≤ 1 ms (every connection count),
