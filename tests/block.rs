@@ -283,3 +283,97 @@ async fn a_duplicated_key_cannot_hide_a_value_from_the_scan() {
         assert_eq!(up.requests().len(), before);
     }
 }
+
+#[tokio::test]
+async fn text_outside_the_messages_is_scanned_too() {
+    let (gw, up) = start().await;
+    // Predicted output carries the document being edited: a My Number there is blocked.
+    let before = up.requests().len();
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .json(&json!({"model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": "この文書を校正して"}],
+            "prediction": {"type": "content", "content": format!("申請書 個人番号{MY_NUMBER}")}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(
+        v["error"]["findings"],
+        json!([{"type": "my_number", "count": 1}])
+    );
+    assert_eq!(up.requests().len(), before, "nothing forwarded");
+
+    // Metadata, the end-user id and a tool description are masked before forwarding;
+    // ids, roles and base64 payloads the request needs verbatim are left alone.
+    let image = "data:image/png;base64,MDkwLTEyMzQtNTY3OA==";
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .json(&json!({"model": "gpt-4o-mini",
+        "user": "taro.yamada@example.jp",
+        "metadata": {"case": "折返し 090-1234-5678"},
+        "tools": [{"type": "function", "function": {"name": "lookup",
+            "description": "連絡先 03-3581-4321 に確認する", "parameters": {"type": "object"}}}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "画像の説明"},
+                {"type": "image_url", "image_url": {"url": image}}]},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "call_0901234567",
+                "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "call_0901234567", "content": "該当なし"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let sent = up.last().json();
+    let text = sent.to_string();
+    for value in ["taro.yamada@example.jp", "090-1234-5678", "03-3581-4321"] {
+        assert!(!text.contains(value), "{value} forwarded: {text}");
+    }
+    assert!(
+        sent["metadata"]["case"]
+            .as_str()
+            .unwrap()
+            .starts_with("折返し [電話番号_"),
+        "{text}"
+    );
+    assert_eq!(sent["messages"][0]["content"][1]["image_url"]["url"], image);
+    assert_eq!(sent["messages"][2]["tool_call_id"], "call_0901234567");
+    assert_eq!(
+        sent["messages"][1]["tool_calls"][0]["id"],
+        "call_0901234567"
+    );
+}
+
+#[tokio::test]
+async fn a_body_too_deep_to_scan_is_refused_not_forwarded() {
+    let (gw, up) = start().await;
+    let body = format!(
+        r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":{}"{MY_NUMBER}"{}}}]}}"#,
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    let before = up.requests().len();
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "invalid_request_error", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested more than 128 levels"),
+        "{v}"
+    );
+    assert_eq!(up.requests().len(), before, "nothing forwarded");
+}

@@ -268,6 +268,10 @@ fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let what = match e.classify() {
         Category::Io => "read error",
+        // serde_json's own limit; say so, a "syntax error" would send the caller hunting.
+        Category::Syntax if e.to_string().starts_with("recursion limit exceeded") => {
+            "nested more than 128 levels deep"
+        }
         Category::Syntax => "syntax error",
         Category::Data => "invalid data (e.g. invalid UTF-8)",
         Category::Eof => "unexpected end of input",

@@ -1,10 +1,13 @@
 //! Phase 4, scan the request: find personal and secret information in every
 //! text the request carries and apply the policy (個人・秘匿情報の入力禁止).
 //!
-//! Texts come from chat messages (string content and text parts), tool and
-//! function-call arguments and results, completion prompts, Responses-API
-//! input and instructions, and embeddings input. Every text is scanned;
-//! the highest action wins:
+//! Every string the provider receives is scanned, whatever the route: chat
+//! messages, tool and function-call arguments and results, completion prompts,
+//! Responses-API input and instructions, embeddings input, predicted output,
+//! but also message names, tool and schema descriptions, metadata and `user`.
+//! Only identifiers the request needs verbatim (model, role, type, ids) and
+//! base64 payloads are left alone. The conversation texts are what the audit
+//! log keeps as the prompt. The highest action wins:
 //! - `block`: the request is refused with 400 `policy_violation`, naming the
 //!   categories found and never the values;
 //! - `mask`: each value is replaced by a typed placeholder (`[電話番号_1]`)
@@ -18,16 +21,13 @@
 use std::collections::BTreeMap;
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::config::plans::marker_class;
 use crate::error::{FindingCount, GatewayError, PlanRefusal};
-use crate::providers::Operation;
 use crate::scan::{Action, Direction, Finding, MaskMap, Policy};
 
 use super::parse::ParsedRequest;
@@ -144,9 +144,11 @@ pub fn scan_request(
     if req.built_tree().is_none() {
         let mut judge = Judge::new(policy, ceiling);
         // parse() checked the body is UTF-8 before taking the byte path.
-        let read = for_each_text_in(req.op, &req.raw, &mut |text: &str| {
+        let read = for_each_text_in(&req.raw, &mut |text: &str, logged: bool| {
             if !judge.must_rewrite && judge.judge(text).is_empty() {
-                judge.capture(text);
+                if logged {
+                    judge.capture(text);
+                }
             } else {
                 judge.must_rewrite = true;
             }
@@ -156,14 +158,15 @@ pub fn scan_request(
         }
     }
     let mut judge = Judge::new(policy, ceiling);
-    let op = req.op;
-    for_each_text(op, req.tree()?, &mut |text: &mut String| {
+    for_each_text(req.tree()?, &mut |text: &mut String, logged: bool| {
         let to_mask = judge.judge(text);
         if !to_mask.is_empty() {
             *text = judge.mask_map.mask(text, &to_mask);
             judge.changed = true;
         }
-        judge.capture(text);
+        if logged {
+            judge.capture(text);
+        }
     });
     Ok(judge.finish())
 }
@@ -287,332 +290,161 @@ impl<'p> Judge<'p> {
     }
 }
 
-/// Calls `f` on every text a request carries, mutably.
-pub fn for_each_text(op: Operation, json: &mut Map<String, Value>, f: &mut dyn FnMut(&mut String)) {
-    match op {
-        Operation::ChatCompletions => {
-            for msg in json
-                .get_mut("messages")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                let Some(msg) = msg.as_object_mut() else {
-                    continue;
-                };
-                if let Some(content) = msg.get_mut("content") {
-                    content_texts(content, f);
-                }
-                for call in msg
-                    .get_mut("tool_calls")
-                    .and_then(Value::as_array_mut)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(Value::String(args)) = call.pointer_mut("/function/arguments") {
-                        f(args);
-                    }
-                }
-                if let Some(Value::String(args)) = msg
-                    .get_mut("function_call")
-                    .and_then(|c| c.get_mut("arguments"))
-                {
-                    f(args);
-                }
-            }
+/// How the scan treats a string, from the key it sits under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Conversation text (messages, prompts, inputs, tool arguments and results,
+    /// predicted output): scanned, and kept as the prompt in the audit log.
+    Text,
+    /// Any other string the provider receives (message names, tool and schema
+    /// descriptions, metadata, `user`, stop sequences…): scanned, not logged.
+    Other,
+    /// Identifiers and enumerations the request needs verbatim (model, role, type,
+    /// ids) and encoded payloads: never changed, so not scanned.
+    Skip,
+}
+
+impl Role {
+    /// The role of a value under `key`.
+    fn of_key(key: &str) -> Role {
+        match key {
+            "content" | "text" | "arguments" | "output" | "prompt" | "suffix" | "input"
+            | "instructions" => Role::Text,
+            "model" | "role" | "type" | "object" | "id" | "call_id" | "tool_call_id"
+            | "previous_response_id" | "response_id" | "item_id" | "file_id" | "encoding_format"
+            // base64 payloads: audio, files, images
+            | "data" | "file_data" | "b64_json" => Role::Skip,
+            _ => Role::Other,
         }
-        Operation::Completions => {
-            if let Some(prompt) = json.get_mut("prompt") {
-                strings(prompt, f);
-            }
-            if let Some(Value::String(s)) = json.get_mut("suffix") {
-                f(s);
-            }
-        }
-        Operation::Embeddings => {
-            if let Some(input) = json.get_mut("input") {
-                strings(input, f);
-            }
-        }
-        Operation::Responses => {
-            if let Some(Value::String(s)) = json.get_mut("instructions") {
-                f(s);
-            }
-            match json.get_mut("input") {
-                Some(Value::String(s)) => f(s),
-                Some(Value::Array(items)) => {
-                    for item in items.iter_mut().filter_map(Value::as_object_mut) {
-                        if let Some(content) = item.get_mut("content") {
-                            content_texts(content, f);
-                        }
-                        for key in ["arguments", "output"] {
-                            if let Some(Value::String(s)) = item.get_mut(key) {
-                                f(s);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+    }
+
+    /// Whether `s`, found in this role, is scanned; data URLs carry base64, not text.
+    fn scans(self, s: &str) -> bool {
+        self != Role::Skip && !(s.starts_with("data:") && s.contains(";base64,"))
     }
 }
 
-/// A message content: a string, or parts whose `text` is scanned.
-fn content_texts(content: &mut Value, f: &mut dyn FnMut(&mut String)) {
-    match content {
-        Value::String(s) => f(s),
-        Value::Array(parts) => {
-            for part in parts.iter_mut() {
-                if let Some(Value::String(s)) = part.get_mut("text") {
-                    f(s);
-                }
-            }
-        }
-        _ => {}
+/// Calls `f` on every string a request carries that the provider could read as
+/// text, in document order, mutably; the flag says whether it is conversation
+/// text (kept for the audit log). Object keys, identifiers and base64 payloads
+/// are left alone (see [`Role`]).
+pub fn for_each_text(json: &mut Map<String, Value>, f: &mut dyn FnMut(&mut String, bool)) {
+    for (key, v) in json.iter_mut() {
+        walk_tree(v, Role::of_key(key), f);
     }
 }
 
-/// A string or an array of strings (token arrays are skipped: no text to scan).
-fn strings(v: &mut Value, f: &mut dyn FnMut(&mut String)) {
+fn walk_tree(v: &mut Value, role: Role, f: &mut dyn FnMut(&mut String, bool)) {
     match v {
-        Value::String(s) => f(s),
-        Value::Array(items) => {
-            for item in items.iter_mut() {
-                if let Value::String(s) = item {
-                    f(s);
-                }
-            }
-        }
+        Value::String(s) if role.scans(s) => f(s, role == Role::Text),
+        Value::Array(items) => items.iter_mut().for_each(|item| walk_tree(item, role, f)),
+        Value::Object(map) => for_each_text(map, f),
         _ => {}
     }
 }
 
-/// The byte reader met a shape it leaves to the tree (a duplicated key, say).
+/// The byte reader met a body it leaves to the tree (not JSON, nested too deep).
 #[derive(Debug)]
 struct Reshape;
 
-/// A JSON value as far as the scan cares: a string (borrowed from the body when it
-/// holds no escapes), an array of `E`, an object read as `O`, or anything else.
-enum Node<'a, E, O> {
-    Str(Cow<'a, str>),
-    Seq(Vec<E>),
-    Obj(O),
-    Other,
+/// Calls `f` on the same strings as [`for_each_text`], in the same order, read
+/// from the body's bytes in one pass, borrowed where they hold no escapes. Every
+/// copy of a duplicated key is visited (the tree keeps only the last), so a
+/// value cannot hide behind a key the provider's reader might pick instead.
+fn for_each_text_in(body: &[u8], f: &mut dyn FnMut(&str, bool)) -> Result<(), Reshape> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    Walk {
+        role: Role::Other,
+        f,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|_| Reshape)
 }
 
-impl<'de: 'a, 'a, E: Deserialize<'de>, O: Deserialize<'de>> Deserialize<'de> for Node<'a, E, O> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor(PhantomData))
+/// Visits one JSON value in `role` (serde seed: the state rides along).
+struct Walk<'f> {
+    role: Role,
+    f: &'f mut dyn FnMut(&str, bool),
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct NodeVisitor<'a, E, O>(PhantomData<(&'a (), E, O)>);
-
-impl<'de: 'a, 'a, E: Deserialize<'de>, O: Deserialize<'de>> Visitor<'de> for NodeVisitor<'a, E, O> {
-    type Value = Node<'a, E, O>;
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_borrowed_str<X: de::Error>(self, s: &'de str) -> Result<Self::Value, X> {
-        Ok(Node::Str(Cow::Borrowed(s)))
-    }
-    fn visit_str<X: de::Error>(self, s: &str) -> Result<Self::Value, X> {
-        Ok(Node::Str(Cow::Owned(s.to_owned())))
-    }
-    fn visit_string<X: de::Error>(self, s: String) -> Result<Self::Value, X> {
-        Ok(Node::Str(Cow::Owned(s)))
-    }
-    fn visit_bool<X: de::Error>(self, _: bool) -> Result<Self::Value, X> {
-        Ok(Node::Other)
-    }
-    fn visit_i64<X: de::Error>(self, _: i64) -> Result<Self::Value, X> {
-        Ok(Node::Other)
-    }
-    fn visit_u64<X: de::Error>(self, _: u64) -> Result<Self::Value, X> {
-        Ok(Node::Other)
-    }
-    fn visit_f64<X: de::Error>(self, _: f64) -> Result<Self::Value, X> {
-        Ok(Node::Other)
-    }
-    fn visit_unit<X: de::Error>(self) -> Result<Self::Value, X> {
-        Ok(Node::Other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+    fn visit_str<X: de::Error>(self, s: &str) -> Result<(), X> {
+        if self.role.scans(s) {
+            (self.f)(s, self.role == Role::Text);
         }
-        Ok(Node::Seq(items))
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        O::deserialize(MapAccessDeserializer::new(map)).map(Node::Obj)
+    fn visit_bool<X: de::Error>(self, _: bool) -> Result<(), X> {
+        Ok(())
+    }
+    fn visit_i64<X: de::Error>(self, _: i64) -> Result<(), X> {
+        Ok(())
+    }
+    fn visit_u64<X: de::Error>(self, _: u64) -> Result<(), X> {
+        Ok(())
+    }
+    fn visit_f64<X: de::Error>(self, _: f64) -> Result<(), X> {
+        Ok(())
+    }
+    fn visit_unit<X: de::Error>(self) -> Result<(), X> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let role = self.role;
+        while seq
+            .next_element_seed(Walk {
+                role,
+                f: &mut *self.f,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let role = Role::of_key(&key.0);
+            map.next_value_seed(Walk {
+                role,
+                f: &mut *self.f,
+            })?;
+        }
+        Ok(())
     }
 }
 
-/// A string, or anything else (skipped).
-type Str<'a> = Node<'a, IgnoredAny, IgnoredAny>;
-/// An object read as `O`, or anything else.
-type Obj<'a, O> = Node<'a, IgnoredAny, O>;
-/// A string, or an array whose objects are read as `O`.
-type StrOrObjects<'a, O> = Node<'a, Obj<'a, O>, IgnoredAny>;
-/// A string, or an array of strings.
-type Strings<'a> = Node<'a, Str<'a>, IgnoredAny>;
+/// An object key, borrowed from the body when it holds no escapes.
+struct Key<'a>(Cow<'a, str>);
 
-/// The texts a request may carry, read in one pass over its bytes (see [`for_each_text`]).
-#[derive(Deserialize)]
-struct TopTexts<'a> {
-    #[serde(borrow)]
-    messages: Option<StrOrObjects<'a, MessageTexts<'a>>>,
-    #[serde(borrow)]
-    prompt: Option<Strings<'a>>,
-    #[serde(borrow)]
-    suffix: Option<Str<'a>>,
-    #[serde(borrow)]
-    input: Option<StrOrObjects<'a, ItemTexts<'a>>>,
-    #[serde(borrow)]
-    instructions: Option<Str<'a>>,
-}
-
-/// A chat message's text-bearing fields.
-#[derive(Deserialize)]
-struct MessageTexts<'a> {
-    #[serde(borrow)]
-    content: Option<StrOrObjects<'a, PartTexts<'a>>>,
-    #[serde(borrow)]
-    tool_calls: Option<StrOrObjects<'a, CallTexts<'a>>>,
-    #[serde(borrow)]
-    function_call: Option<Obj<'a, ArgumentTexts<'a>>>,
-}
-
-/// A tool call's `function`.
-#[derive(Deserialize)]
-struct CallTexts<'a> {
-    #[serde(borrow)]
-    function: Option<Obj<'a, ArgumentTexts<'a>>>,
-}
-
-/// An object whose `arguments` is text (a function or a function call).
-#[derive(Deserialize)]
-struct ArgumentTexts<'a> {
-    #[serde(borrow)]
-    arguments: Option<Str<'a>>,
-}
-
-/// A content part's `text`.
-#[derive(Deserialize)]
-struct PartTexts<'a> {
-    #[serde(borrow)]
-    text: Option<Str<'a>>,
-}
-
-/// A Responses-API input item's text-bearing fields.
-#[derive(Deserialize)]
-struct ItemTexts<'a> {
-    #[serde(borrow)]
-    content: Option<StrOrObjects<'a, PartTexts<'a>>>,
-    #[serde(borrow)]
-    arguments: Option<Str<'a>>,
-    #[serde(borrow)]
-    output: Option<Str<'a>>,
-}
-
-/// Calls `f` on the same texts as [`for_each_text`], in the same order, read
-/// from the body's bytes in one pass. A body the byte reader would read
-/// differently from the tree (a duplicated key) is `Err`, and the caller
-/// falls back to the tree.
-fn for_each_text_in(op: Operation, body: &[u8], f: &mut dyn FnMut(&str)) -> Result<(), Reshape> {
-    let top: TopTexts<'_> = serde_json::from_slice(body).map_err(|_| Reshape)?;
-    match op {
-        Operation::ChatCompletions => {
-            for msg in objects(top.messages) {
-                content_texts_in(msg.content, f);
-                for call in objects(msg.tool_calls) {
-                    if let Some(Node::Obj(func)) = call.function {
-                        text_in(func.arguments, f);
-                    }
-                }
-                if let Some(Node::Obj(call)) = msg.function_call {
-                    text_in(call.arguments, f);
-                }
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<X: de::Error>(self, s: &'de str) -> Result<Key<'de>, X> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<X: de::Error>(self, s: &str) -> Result<Key<'de>, X> {
+                Ok(Key(Cow::Owned(s.to_owned())))
             }
         }
-        Operation::Completions => {
-            strings_in(top.prompt, f);
-            text_in(top.suffix, f);
-        }
-        Operation::Embeddings => match top.input {
-            Some(Node::Str(s)) => f(&s),
-            Some(Node::Seq(items)) => {
-                for item in items {
-                    if let Node::Str(s) = item {
-                        f(&s);
-                    }
-                }
-            }
-            _ => {}
-        },
-        Operation::Responses => {
-            text_in(top.instructions, f);
-            match top.input {
-                Some(Node::Str(s)) => f(&s),
-                input => {
-                    for item in objects(input) {
-                        content_texts_in(item.content, f);
-                        text_in(item.arguments, f);
-                        text_in(item.output, f);
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The objects of an array (none for anything else).
-fn objects<'a, O>(node: Option<StrOrObjects<'a, O>>) -> impl Iterator<Item = O> + 'a
-where
-    O: 'a,
-{
-    let items = match node {
-        Some(Node::Seq(items)) => items,
-        _ => Vec::new(),
-    };
-    items.into_iter().filter_map(|item| match item {
-        Node::Obj(o) => Some(o),
-        _ => None,
-    })
-}
-
-fn text_in(node: Option<Str<'_>>, f: &mut dyn FnMut(&str)) {
-    if let Some(Node::Str(s)) = node {
-        f(&s);
-    }
-}
-
-/// Like [`content_texts`]: a string, or parts whose `text` is scanned.
-fn content_texts_in(node: Option<StrOrObjects<'_, PartTexts<'_>>>, f: &mut dyn FnMut(&str)) {
-    if let Some(Node::Str(s)) = &node {
-        return f(s);
-    }
-    for part in objects(node) {
-        text_in(part.text, f);
-    }
-}
-
-/// Like [`strings`]: a string or the strings of an array.
-fn strings_in(node: Option<Strings<'_>>, f: &mut dyn FnMut(&str)) {
-    match node {
-        Some(Node::Str(s)) => f(&s),
-        Some(Node::Seq(items)) => {
-            for item in items {
-                if let Node::Str(s) = item {
-                    f(&s);
-                }
-            }
-        }
-        _ => {}
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -620,79 +452,135 @@ fn strings_in(node: Option<Strings<'_>>, f: &mut dyn FnMut(&str)) {
 mod tests {
     use super::*;
 
-    fn by_tree(op: Operation, body: &str) -> Vec<String> {
+    fn by_tree(body: &str) -> Vec<(String, bool)> {
         let mut json: Map<String, Value> = serde_json::from_str(body).unwrap();
         let mut out = Vec::new();
-        for_each_text(op, &mut json, &mut |t: &mut String| out.push(t.clone()));
+        for_each_text(&mut json, &mut |t: &mut String, logged| {
+            out.push((t.clone(), logged))
+        });
         out
     }
 
-    fn by_bytes(op: Operation, body: &str) -> Result<Vec<String>, Reshape> {
+    fn by_bytes(body: &str) -> Result<Vec<(String, bool)>, Reshape> {
         let mut out = Vec::new();
-        for_each_text_in(op, body.as_bytes(), &mut |t: &str| out.push(t.to_owned()))?;
+        for_each_text_in(body.as_bytes(), &mut |t: &str, logged| {
+            out.push((t.to_owned(), logged))
+        })?;
         Ok(out)
+    }
+
+    fn texts(found: &[(String, bool)], logged: bool) -> Vec<&str> {
+        found
+            .iter()
+            .filter(|(_, l)| *l == logged)
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
+    const CHAT: &str = r#"{"model":"m","messages":[
+        {"role":"system","content":"sys \u00e9\n\"q\""},
+        {"role":"user","name":"yamada_taro","content":[{"type":"text","text":"part1"},{"type":"image_url","image_url":{"url":"data:image/png;base64,QUtJQTEyMzQ1Njc4OTAxMjM0NTY="}},{"type":"image_url","image_url":{"url":"https://example.jp/a.png"}},"bare",{"text":7},{"text":"part2"}]},
+        7, null, "msg",
+        {"role":"assistant","content":null,"tool_calls":[{"id":"call_abc","type":"function","function":{"name":"f","arguments":"{\"a\":\"090-1234-5678\"}"}},{"function":"x"},5]},
+        {"role":"assistant","function_call":{"name":"g","arguments":"args"}},
+        {"role":"tool","tool_call_id":"call_abc","content":"結果 山田様"},
+        {"role":"user","content":[{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}
+    ],"stream":false,"user":"taro@example.jp","metadata":{"case":"相談 090-1111-2222"},
+    "prediction":{"type":"content","content":"予測の本文"},
+    "tools":[{"type":"function","function":{"name":"lookup","description":"住民を探す","parameters":{"type":"object","properties":{"content":{"type":"string","description":"本文"}}}}}],
+    "stop":["END"],"x_vendor":{"deep":[{"note":"n"}]}}"#;
+
+    #[test]
+    fn every_string_the_provider_reads_is_visited_and_conversation_text_is_told_apart() {
+        let found = by_tree(CHAT);
+        assert_eq!(
+            texts(&found, true),
+            [
+                "sys \u{e9}\n\"q\"",
+                "part1",
+                "bare",
+                "part2",
+                "{\"a\":\"090-1234-5678\"}",
+                "args",
+                "結果 山田様",
+                "予測の本文",
+            ]
+        );
+        assert_eq!(
+            texts(&found, false),
+            [
+                "yamada_taro",
+                "https://example.jp/a.png",
+                "msg",
+                "f",
+                "x",
+                "g",
+                "wav",
+                "taro@example.jp",
+                "相談 090-1111-2222",
+                "lookup",
+                "住民を探す",
+                "本文",
+                "END",
+                "n",
+            ]
+        );
+        let all: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
+        for verbatim in [
+            "m", "system", "user", "call_abc", "function", "text", "UklGRg==",
+        ] {
+            assert!(!all.contains(&verbatim), "{verbatim} must be left alone");
+        }
+        assert!(
+            !all.iter().any(|t| t.starts_with("data:")),
+            "base64 data URLs are not text"
+        );
     }
 
     #[test]
     fn the_byte_reader_finds_the_texts_the_tree_finds() {
         let cases = [
-            (
-                Operation::ChatCompletions,
-                r#"{"model":"m","messages":[
-                    {"role":"system","content":"sys \u00e9\n\"q\""},
-                    {"role":"user","content":[{"type":"text","text":"part1"},{"type":"image_url","image_url":{"url":"x"}},"bare",{"text":7},{"text":"part2"}]},
-                    7, null, "msg",
-                    {"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{\"a\":\"090-1234-5678\"}"}},{"function":"x"},5]},
-                    {"role":"assistant","function_call":{"name":"g","arguments":"args"}},
-                    {"role":"tool","content":"結果 山田様"}
-                ],"stream":false}"#,
-            ),
-            (
-                Operation::ChatCompletions,
-                r#"{"model":"m","messages":{"content":"not an array"}}"#,
-            ),
-            (
-                Operation::Completions,
-                r#"{"model":"m","prompt":["a","b",[1,2],3,"c\td"],"suffix":"s"}"#,
-            ),
-            (
-                Operation::Completions,
-                r#"{"model":"m","prompt":"one","suffix":null}"#,
-            ),
-            (Operation::Completions, r#"{"model":"m","prompt":[1,2,3]}"#),
-            (Operation::Embeddings, r#"{"model":"m","input":["x","y"]}"#),
-            (
-                Operation::Embeddings,
-                r#"{"model":"m","input":"\ud83d\ude00 emoji"}"#,
-            ),
-            (
-                Operation::Responses,
-                r#"{"model":"m","instructions":"ins","input":[{"role":"user","content":[{"type":"input_text","text":"t"}]},{"type":"function_call_output","output":"out"},{"type":"function_call","arguments":"{}"},"skip",{"content":"plain"}]}"#,
-            ),
-            (Operation::Responses, r#"{"model":"m","input":"just text"}"#),
-            (
-                Operation::Responses,
-                r#"{"model":"m","input":{"content":"object"}}"#,
-            ),
+            CHAT,
+            r#"{"model":"m","messages":{"content":"not an array"}}"#,
+            r#"{"model":"m","prompt":["a","b",[1,2],3,"c\td"],"suffix":"s"}"#,
+            r#"{"model":"m","prompt":"one","suffix":null}"#,
+            r#"{"model":"m","prompt":[1,2,3]}"#,
+            r#"{"model":"m","input":["x","y"]}"#,
+            r#"{"model":"m","input":"\ud83d\ude00 emoji"}"#,
+            r#"{"model":"m","instructions":"ins","input":[{"role":"user","content":[{"type":"input_text","text":"t"}]},{"type":"function_call_output","call_id":"c1","output":"out"},{"type":"function_call","arguments":"{}"},"skip",{"content":"plain"}],"prompt":{"id":"pmpt_1","variables":{"name":"山田"}}}"#,
+            r#"{"model":"m","input":"just text"}"#,
+            r#"{"model":"m","input":{"content":"object"}}"#,
+            r#"{"con\u0074ent":"escaped key","\u006dodel":"m"}"#,
         ];
-        for (op, body) in cases {
-            assert_eq!(by_bytes(op, body).unwrap(), by_tree(op, body), "{body}");
+        for body in cases {
+            assert_eq!(by_bytes(body).unwrap(), by_tree(body), "{body}");
         }
     }
 
     #[test]
-    fn duplicated_keys_are_left_to_the_tree() {
-        // The tree keeps the last of duplicated keys, as most JSON readers do; the byte
-        // reader must not pick another, so it steps aside.
-        for body in [
-            r#"{"messages":[{"content":"a","content":"b"}]}"#,
-            r#"{"messages":[],"messages":[{"content":"b"}]}"#,
-            r#"{"messages":[{"tool_calls":[{"function":{"arguments":"a","arguments":"b"}}]}]}"#,
-        ] {
-            assert!(
-                by_bytes(Operation::ChatCompletions, body).is_err(),
-                "{body}"
-            );
-        }
+    fn an_escaped_key_is_read_as_the_key_it_spells() {
+        let found = by_bytes(r#"{"con\u0074ent":"a","\u006dodel":"m"}"#).unwrap();
+        assert_eq!(found, [("a".to_owned(), true)]);
+    }
+
+    #[test]
+    fn every_copy_of_a_duplicated_key_is_read_from_the_bytes() {
+        // The tree keeps the last copy, as most JSON readers do; some keep the first.
+        // The byte reader visits both, so neither can carry an unscanned value.
+        let body = r#"{"messages":[{"content":"a","content":"b"}],"messages":[{"content":"c"}]}"#;
+        let found = by_bytes(body).unwrap();
+        assert_eq!(texts(&found, true), ["a", "b", "c"]);
+        assert_eq!(texts(&by_tree(body), true), ["c"]);
+    }
+
+    #[test]
+    fn a_body_nested_beyond_the_reader_limit_is_left_to_the_tree() {
+        let deep = format!(
+            r#"{{"messages":[{{"content":{}"x"{}}}]}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(by_bytes(&deep).is_err());
+        assert!(serde_json::from_str::<Map<String, Value>>(&deep).is_err());
     }
 }
