@@ -26,6 +26,12 @@ enum Ctx {
     Phone,
     Corporate,
     Version,
+    /// 登録番号: the invoice registration number is T + the 法人番号, and the T is often
+    /// dropped; any other number after it is a business number.
+    Registration,
+    /// 被保険者番号 and other insurance numbers: never a phone; a 4-6 one is the pension number
+    /// (年金手帳 calls the 基礎年金番号 a 被保険者番号).
+    Insured,
     /// Order, invoice, document and other business numbers: not personal data.
     Negative,
 }
@@ -122,7 +128,11 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
     ("transaction", Ctx::Negative),
     ("申請番号", Ctx::Negative),
     ("事業者番号", Ctx::Negative),
-    ("登録番号", Ctx::Negative),
+    ("登録番号", Ctx::Registration),
+    ("被保険者番号", Ctx::Insured),
+    ("保険者番号", Ctx::Insured),
+    ("保険証番号", Ctx::Insured),
+    ("記号番号", Ctx::Insured),
     ("会員番号", Ctx::Negative),
     ("文書", Ctx::Negative),
     ("ファイル番号", Ctx::Negative),
@@ -422,6 +432,15 @@ impl Numbers {
                 CTX_WORDS[m.pattern().as_usize()].0 != "〒"
                     || b[from + m.end()..pos].iter().all(|&c| c == b' ')
             })
+            // An English keyword starts a word: "ref" in "pref.example.lg.jp", "tel" in
+            // "hotel" and "lot" in "pilot" say nothing about the number.
+            .filter(|m| {
+                !(b[from + m.start()].is_ascii_alphabetic()
+                    && (from + m.start())
+                        .checked_sub(1)
+                        .and_then(|i| b.get(i))
+                        .is_some_and(u8::is_ascii_alphabetic))
+            })
             .last()
             .map(|m| CTX_WORDS[m.pattern().as_usize()].1)
     }
@@ -688,7 +707,7 @@ impl Numbers {
         }
         let len = e - s;
         let ctx = self.nearest_ctx(t, s - 2);
-        if ctx == Some(Ctx::Negative) {
+        if matches!(ctx, Some(Ctx::Negative | Ctx::Registration)) {
             return;
         }
         if len == 7 && !b.get(e).is_some_and(|&c| is_word_byte(c)) {
@@ -734,7 +753,7 @@ impl Numbers {
                 start
             },
         );
-        if ctx == Some(Ctx::Negative) {
+        if ctx == Some(Ctx::Negative) || (ctx == Some(Ctx::Registration) && l != 13) {
             return None;
         }
         let no_paren = c.seps.iter().all(|s| !s.paren);
@@ -790,6 +809,13 @@ impl Numbers {
             }
             13 => {
                 let shape = glens == [13] || glens == [1, 4, 4, 4] || glens == [1, 12];
+                if ctx == Some(Ctx::Registration) {
+                    return (shape && corporate_ok(&digits) && !all_same).then_some(Raw {
+                        kind: Kind::CorporateNumber,
+                        start,
+                        end,
+                    });
+                }
                 if shape && corporate_ok(&digits) && !all_same {
                     return raw(Kind::CorporateNumber);
                 }
@@ -814,6 +840,13 @@ impl Numbers {
             10 | 11 => {
                 if l == 10 && ctx == Some(Ctx::Pension) && (glens == [10] || glens == [4, 6]) {
                     return raw(Kind::PensionNumber);
+                }
+                if ctx == Some(Ctx::Insured) {
+                    return (glens == [4, 6]).then_some(Raw {
+                        kind: Kind::PensionNumber,
+                        start,
+                        end,
+                    });
                 }
                 if digits[0] == b'0'
                     && phone_ok(&digits, &glens, false)

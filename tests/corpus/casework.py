@@ -453,7 +453,8 @@ def seikatsu_hogo():
     n1 = full_name()
     d.t("生活保護 相談記録\n相談者：").v("person_name_jp", n1).t("\n")
     if R.random() < 0.5:
-        d.t("個人番号：").v("my_number", R.choice([my_number(), fw(my_number()), " ".join([my_number()[i:i + 4] for i in (0, 4, 8)])]))
+        mn = my_number()
+        d.t("個人番号：").v("my_number", R.choice([mn, fw(mn), " ".join([mn[i:i + 4] for i in (0, 4, 8)])]))
         d.t("（本人確認済）\n")
     d.t("世帯構成：").t(R.choice(["単身", "母子2人", "高齢夫婦"])).t("\n")
     if R.random() < 0.5:
