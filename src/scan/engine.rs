@@ -1144,6 +1144,8 @@ fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
 
 /// Offset of a block number reached from `pos` through place-name characters only.
 fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
+    // Whether every character so far is hiragana.
+    let mut kana_run = true;
     for (n, (i, c)) in t[pos..].char_indices().enumerate() {
         if n > 16 {
             return None;
@@ -1151,9 +1153,19 @@ fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
         if c.is_ascii_digit() || c == '丁' {
             return Some(pos + i);
         }
-        // Town names are also written in hiragana (那覇市おもろまち9-14-8); prose that this
-        // lets through is rejected by the address rules.
-        let place = names::is_han(c) || matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヴ' | 'ー' | 'ヶ');
+        // Town names are also written in hiragana right after the municipality (那覇市
+        // おもろまち9-14-8); a particle there (市では, 町から) or kana after kanji (市民からの) is
+        // prose, which stays cheap to skip.
+        let hira = matches!(c, 'ぁ'..='ゖ');
+        kana_run &= hira;
+        let kana_town = kana_run
+            && !(n == 0
+                && matches!(
+                    c,
+                    'は' | 'で' | 'に' | 'を' | 'へ' | 'が' | 'の' | 'か' | 'と'
+                ));
+        let place =
+            names::is_han(c) || kana_town || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
         if !place {
             return None;
         }

@@ -1017,10 +1017,9 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Titles can stack (課長補佐 = 課長 + 補佐): strip up to two.
     let mut end = name.len();
     for _ in 0..2 {
-        match TITLES
-            .iter()
-            .find(|t| ends_with_quick(&name[..end], t) && end > t.len())
-        {
+        match TITLES.iter().find(|t| ends_with_quick(&name[..end], t)) {
+            // A post alone (答弁者：教育長, 出席：市長) is not a name.
+            Some(t) if end == t.len() => return None,
             Some(t) => end -= t.len(),
             None => break,
         }
@@ -1042,8 +1041,7 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
         }
     }
     let s = &name[start..end];
-    // A post alone (答弁者：教育長, 出席：市長) is not a name.
-    if s.is_empty() || is_stop(s) || TITLES.contains(&s) || TITLE_ONLY.contains(&s) {
+    if s.is_empty() || is_stop(s) {
         return None;
     }
     let n = s.chars().count();
@@ -1579,6 +1577,10 @@ fn hira_given_after(t: &str, p: usize) -> Option<usize> {
     if NOT_GIVEN.iter().any(|w| t[p..].starts_with(w)) {
         return None;
     }
+    let first = t[p..].chars().next()?;
+    if NOT_NAME_START.contains(&first) && !SOFT_NAME_START.contains(&first) {
+        return None;
+    }
     let mut end = p;
     let mut n = 0;
     for (i, c) in t[p..].char_indices() {
@@ -1586,10 +1588,13 @@ fn hira_given_after(t: &str, p: usize) -> Option<usize> {
             break;
         }
         n += 1;
+        // Longer runs are prose, not a given name: stop reading them.
+        if n > 4 {
+            return None;
+        }
         end = p + i + c.len_utf8();
     }
-    let first = t[p..].chars().next()?;
-    ((2..=4).contains(&n) && hira_start_ok(first, &t[end..])).then_some(end)
+    (n >= 2 && hira_start_ok(first, &t[end..])).then_some(end)
 }
 
 /// Start of a known kanji surname followed by a hiragana given name ending at `end`
