@@ -875,6 +875,10 @@ impl Engine {
             return;
         };
         let v = c.as_str();
+        // What masking left ([APIキー_1]) is a placeholder, not a password.
+        if starts_with_placeholder(&t[he + c.start()..]) {
+            return;
+        }
         let cut = v
             .find(['"', '\'', '`', ',', ';', '<', '>', '」', '』'])
             .unwrap_or(v.len());
@@ -1115,6 +1119,22 @@ fn cli_password(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
 }
 
 /// パスワード abc12345: a Japanese label, spaces, then one ASCII token with letters and digits.
+/// `s` starts with a mask placeholder: `[`, a label without spaces, `_`, digits, `]`.
+fn starts_with_placeholder(s: &str) -> bool {
+    let Some(inner) = s.strip_prefix('[') else {
+        return false;
+    };
+    let Some(close) = inner[..ceil_b(inner, inner.len().min(64))].find(']') else {
+        return false;
+    };
+    inner[..close].rsplit_once('_').is_some_and(|(label, n)| {
+        !label.is_empty()
+            && !label.contains([' ', '[', '\n'])
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
     let b = t.as_bytes();
     let mut p = he;
@@ -1459,6 +1479,24 @@ mod tests {
             "1803469766018"
         ));
         assert!(none_of("登録番号：1803469766017", "corporate_number"));
+        // A run of more than 12 digit groups is cut between values, not inside one
+        // (found by scan_props: the third phone here was cut by the cap and lost).
+        let run =
+            "東京都千代田区永田町1-6-1 123456789018 090-1234-5678 090-1234-5678 090-1234-5678";
+        assert_eq!(
+            found(run).iter().filter(|(k, _)| *k == "phone_jp").count(),
+            3
+        );
+        // A placeholder after a password label is what masking left (found by scan_props).
+        assert!(none_of("pw= [APIキー_1] ", "password"));
+        assert!(has("pw= Zq8_[x]7Lm ", "password", "Zq8_[x]7Lm"));
+        // 登録番号 governs the first number after it, not the next one (found by scan_props:
+        // masking the first moved the second out of the context window).
+        assert!(has(
+            "登録番号 1803469766018 password=hunter22 123456789018",
+            "my_number",
+            "123456789018"
+        ));
         assert!(none_of("介護保険被保険者番号 0633048424", "phone_jp"));
         // Connection strings and publishable keys.
         let k = format!(

@@ -32,6 +32,8 @@ enum Ctx {
     /// 被保険者番号 and other insurance numbers: never a phone; a 4-6 one is the pension number
     /// (年金手帳 calls the 基礎年金番号 a 被保険者番号).
     Insured,
+    /// 口座名義: the account holder's name follows, not the account number.
+    Holder,
     /// Order, invoice, document and other business numbers: not personal data.
     Negative,
 }
@@ -54,6 +56,7 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
     ("年金", Ctx::Pension),
     ("pension", Ctx::Pension),
     ("口座", Ctx::Bank),
+    ("口座名義", Ctx::Holder),
     ("普通", Ctx::Bank),
     ("当座", Ctx::Bank),
     ("支店", Ctx::Bank),
@@ -144,6 +147,8 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
 
 /// How far back (bytes) a context keyword may be.
 const CTX_WINDOW: usize = 48;
+/// Digit groups read into one cluster at most; bounds the atom pairs tried per cluster.
+const MAX_GROUPS: usize = 12;
 
 /// The digit walker's compiled tables.
 pub(crate) struct Numbers {
@@ -432,6 +437,14 @@ impl Numbers {
                 CTX_WORDS[m.pattern().as_usize()].0 != "〒"
                     || b[from + m.end()..pos].iter().all(|&c| c == b' ')
             })
+            // 登録番号 marks the first number after it only: a later one is not governed by
+            // it, and masking that number ([法人番号_1]) must not change what the next means.
+            .filter(|m| {
+                CTX_WORDS[m.pattern().as_usize()].1 != Ctx::Registration
+                    || !b[from + m.end()..pos]
+                        .iter()
+                        .any(|&c| c.is_ascii_digit() || c == b'[')
+            })
             // An English keyword starts a word: "ref" in "pref.example.lg.jp", "tel" in
             // "hotel" and "lot" in "pilot" say nothing about the number.
             .filter(|m| {
@@ -495,7 +508,7 @@ impl Numbers {
                     j += 1;
                 }
                 groups.push((gs, j));
-                if groups.len() >= 12 {
+                if groups.len() >= MAX_GROUPS {
                     break;
                 }
                 let mut k = j;
@@ -534,6 +547,15 @@ impl Numbers {
                 break;
             }
             i = j;
+            if groups.len() >= MAX_GROUPS {
+                // A capped cluster ends at its last plain gap, so the value cut by the cap
+                // is read again whole as the start of the next cluster.
+                if let Some(k) = seps.iter().rposition(|x| x.splittable() && !x.paren) {
+                    i = groups[k + 1].0;
+                    groups.truncate(k + 1);
+                    seps.truncate(k);
+                }
+            }
             self.classify_cluster(t, &groups, &seps, out);
         }
     }
@@ -865,13 +887,18 @@ impl Numbers {
             }
             8 => {
                 // ゆうちょ銀行: 記号 (5 digits) and 番号 (8 digits).
-                if glens == [8] && ctx == Some(Ctx::Bank) && !looks_like_timestamp(&digits) {
+                if glens == [8]
+                    && ctx == Some(Ctx::Bank)
+                    && !all_same
+                    && !looks_like_timestamp(&digits)
+                {
                     return raw(Kind::BankAccount);
                 }
                 None
             }
             7 => {
-                if glens == [7] && ctx == Some(Ctx::Bank) {
+                // An account of one repeated digit (0000000) is a form's blank, not an account.
+                if glens == [7] && ctx == Some(Ctx::Bank) && !all_same {
                     return raw(Kind::BankAccount);
                 }
                 if glens == [3, 4] || glens == [7] {
@@ -975,6 +1002,7 @@ mod tests {
         assert!(kinds("1,234,567円").is_empty());
         assert!(kinds("口座番号 1234567円").is_empty());
         assert_eq!(kinds("普通 1234567")[0].0, Kind::BankAccount);
+        assert!(kinds("普通 0000000").is_empty());
     }
 
     #[test]
