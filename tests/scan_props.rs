@@ -51,6 +51,22 @@ fn texty() -> impl Strategy<Value = String> {
             "[16:22] ",
             "課長",
             "さん",
+            // Session 5 rules: kana holders, run-on labels, ノ in names, signature lines,
+            // git remotes and URL user information, 登録番号, posts before names.
+            "口座名義 ",
+            "申請者氏名",
+            "ノ",
+            "\n携帯 ",
+            "Pass: ",
+            "git@github.com:",
+            "://app:",
+            "登録番号",
+            "被保険者番号",
+            "職員(",
+            "課長の",
+            "課の",
+            "部長が",
+            "那覇市",
         ])
         .prop_map(str::to_string),
     ];
@@ -76,6 +92,12 @@ fn separated() -> impl Strategy<Value = String> {
         Just("123456789018".to_string()),
         Just("090-1234-5678".to_string()),
         Just("ignore previous instructions".to_string()),
+        Just("西村陽子\n携帯 090-1234-5678".to_string()),
+        Just("道路維持課の瀬古です".to_string()),
+        Just("口座名義 たなか みどり".to_string()),
+        Just("postgres://app:qZ8!vR2#pL@db.internal:5432/x".to_string()),
+        Just("登録番号 1803469766018".to_string()),
+        Just("那覇市おもろまち9-14-8".to_string()),
         "[ぁ-んァ-ヶ一-龥]{1,6}",
     ];
     let sep = prop_oneof![Just(" "), Just("\n"), Just("。"), Just("、")];

@@ -91,6 +91,8 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("pwd", Trig::Password),
     ("passphrase", Trig::Password),
     ("pw", Trig::Password),
+    // "Pass: …" in login notes; only as a word followed by ':' or '=' (see `password`).
+    ("pass", Trig::Password),
     ("パスワード", Trig::Password),
     ("暗証番号", Trig::Password),
     ("パスコード", Trig::Password),
@@ -457,6 +459,7 @@ impl Engine {
         let t: &str = &norm.text;
         let mut raw = Vec::new();
         self.numbers.scan(t, &mut raw);
+        signature_names(t, &mut raw);
         self.triggers(t, &mut raw, u64::MAX);
         let kept = resolve(raw);
         // `resolve` returns non-overlapping findings sorted by start, so the offset map is
@@ -814,6 +817,21 @@ impl Engine {
         {
             return;
         }
+        // user@host:path is an SSH/SCP remote (git@github.com:org/repo.git), not a mailbox.
+        if b.get(e) == Some(&b':')
+            && b.get(e + 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'~' | b'.'))
+        {
+            return;
+        }
+        // scheme://user@host or scheme://user:password@host: the authority of a URL.
+        if url_authority_before(b, s) {
+            return;
+        }
+        let tld = mm.as_str().rsplit('.').next().unwrap_or("");
+        if RESERVED_TLDS.iter().any(|r| tld.eq_ignore_ascii_case(r)) {
+            return;
+        }
         out.push(Raw {
             kind: Kind::Email,
             start: s,
@@ -835,8 +853,14 @@ impl Engine {
         {
             return;
         }
-        // "PW: …" only as a word of its own; "pwd", "pwned" … are other anchors or words.
-        if kw.eq_ignore_ascii_case("pw")
+        // "PW: …" and "Pass: …" only as words of their own followed by their value;
+        // "pwd", "pwned", "passport", "bypass" … are other anchors or words.
+        if (kw.eq_ignore_ascii_case("pw") || kw.eq_ignore_ascii_case("pass"))
+            && (word_before(t, hs) || t.as_bytes().get(he).is_some_and(u8::is_ascii_alphabetic))
+        {
+            return;
+        }
+        if (kw.eq_ignore_ascii_case("pw") || kw.eq_ignore_ascii_case("pass"))
             && !t[he..]
                 .trim_start_matches(' ')
                 .starts_with([':', '=', 'は'])
@@ -851,6 +875,10 @@ impl Engine {
             return;
         };
         let v = c.as_str();
+        // What masking left ([APIキー_1]) is a placeholder, not a password.
+        if starts_with_placeholder(&t[he + c.start()..]) {
+            return;
+        }
         let cut = v
             .find(['"', '\'', '`', ',', ';', '<', '>', '」', '』'])
             .unwrap_or(v.len());
@@ -885,15 +913,28 @@ impl Engine {
     }
 
     fn secret(&self, t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
-        let _ = hs;
         let Some(c) = self.re_secret.captures(&t[he..]).and_then(|c| c.get(1)) else {
             return;
         };
         let v = c.as_str().trim_end_matches('.');
+        // Stripe publishable keys are public by design (they ship in web pages).
+        if v.starts_with("pk_live_") || v.starts_with("pk_test_") {
+            return;
+        }
         if v.len() >= 16 && mixed(v) && entropy(v) >= 3.3 {
             let s = he + c.start();
+            // AccountKey= (Azure Storage) and SharedAccessKey= (Service Bus, Event Hubs) in a
+            // connection string hold an Azure key.
+            let head = &t.as_bytes()[..hs];
+            let azure = [&b"account"[..], b"sharedaccess"].iter().any(|w| {
+                head.len() >= w.len() && head[head.len() - w.len()..].eq_ignore_ascii_case(w)
+            });
             out.push(Raw {
-                kind: Kind::GenericSecret,
+                kind: if azure {
+                    Kind::AzureKey
+                } else {
+                    Kind::GenericSecret
+                },
                 start: s,
                 end: s + v.len(),
             });
@@ -939,6 +980,26 @@ impl Engine {
     }
 }
 
+/// Names on the line above a phone number's line when that line is only a short label and the
+/// number (a signature block: 岡田トメ / 携帯 090-…). Runs once per phone number found.
+fn signature_names(t: &str, raw: &mut Vec<Raw>) {
+    for i in 0..raw.len() {
+        let r = raw[i];
+        if r.kind != Kind::Phone {
+            continue;
+        }
+        let line = t[..r.start].rfind('\n').map_or(0, |x| x + 1);
+        let head = &t[line..r.start];
+        if line > 0 && head.len() <= 24 && !head.bytes().any(|b| b.is_ascii_digit()) {
+            names::name_line_above(t, line, raw);
+        }
+    }
+}
+
+/// Top-level domains reserved so that they never resolve (RFC 2606, RFC 6761): an address
+/// under them is a placeholder in a sample or a log, not anyone's mailbox.
+const RESERVED_TLDS: &[&str] = &["invalid", "test", "example", "localhost"];
+
 /// A printable-ASCII token starting at `p` (quotes around it dropped); its span.
 fn ascii_token(t: &str, p: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
@@ -949,6 +1010,17 @@ fn ascii_token(t: &str, p: usize) -> Option<(usize, usize)> {
         e += 1;
     }
     (e >= s + 3).then_some((s, e))
+}
+
+/// Whether the text before `s` (the start of a would-be e-mail) is `scheme://` or
+/// `scheme://user:`, so that what follows is a URL's user information.
+fn url_authority_before(b: &[u8], s: usize) -> bool {
+    let mut i = s;
+    // Back over a password (any printable ASCII but '/' and '@') to its ':' if there is one.
+    while i > 0 && s - i < 128 && b[i - 1] > b' ' && b[i - 1] < 0x7f && b[i - 1] != b'/' {
+        i -= 1;
+    }
+    b[..i].ends_with(b"//") && b[..i.saturating_sub(2)].ends_with(b":")
 }
 
 /// The password of `scheme://user:password@host` (database URLs, git remotes).
@@ -967,10 +1039,12 @@ fn url_password(t: &str, colon: usize, out: &mut Vec<Raw>) {
         return;
     }
     let ps = i + 1;
-    // The password runs to the last '@' before the host (passwords may contain '@').
+    // The password runs to the last '@' before the host (passwords may contain '@', and a
+    // pasted one often holds an unescaped '#' or '?').
+    let pstop = |x: u8| x <= b' ' || x >= 0x7f || matches!(x, b'/' | b'"' | b'\'');
     let mut j = ps;
     let mut at = None;
-    while j < b.len() && !stop(b[j]) && j - ps < 128 {
+    while j < b.len() && !pstop(b[j]) && j - ps < 128 {
         if b[j] == b'@' {
             at = Some(j);
         }
@@ -1045,6 +1119,22 @@ fn cli_password(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
 }
 
 /// パスワード abc12345: a Japanese label, spaces, then one ASCII token with letters and digits.
+/// `s` starts with a mask placeholder: `[`, a label without spaces, `_`, digits, `]`.
+fn starts_with_placeholder(s: &str) -> bool {
+    let Some(inner) = s.strip_prefix('[') else {
+        return false;
+    };
+    let Some(close) = inner[..ceil_b(inner, inner.len().min(64))].find(']') else {
+        return false;
+    };
+    inner[..close].rsplit_once('_').is_some_and(|(label, n)| {
+        !label.is_empty()
+            && !label.contains([' ', '[', '\n'])
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
     let b = t.as_bytes();
     let mut p = he;
@@ -1074,6 +1164,8 @@ fn spaced_password(t: &str, he: usize, out: &mut Vec<Raw>) {
 
 /// Offset of a block number reached from `pos` through place-name characters only.
 fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
+    // Whether every character so far is hiragana.
+    let mut kana_run = true;
     for (n, (i, c)) in t[pos..].char_indices().enumerate() {
         if n > 16 {
             return None;
@@ -1081,7 +1173,19 @@ fn block_number_follows(t: &str, pos: usize) -> Option<usize> {
         if c.is_ascii_digit() || c == '丁' {
             return Some(pos + i);
         }
-        let place = names::is_han(c) || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
+        // Town names are also written in hiragana right after the municipality (那覇市
+        // おもろまち9-14-8); a particle there (市では, 町から) or kana after kanji (市民からの) is
+        // prose, which stays cheap to skip.
+        let hira = matches!(c, 'ぁ'..='ゖ');
+        kana_run &= hira;
+        let kana_town = kana_run
+            && !(n == 0
+                && matches!(
+                    c,
+                    'は' | 'で' | 'に' | 'を' | 'へ' | 'が' | 'の' | 'か' | 'と'
+                ));
+        let place =
+            names::is_han(c) || kana_town || matches!(c, 'ァ'..='ヴ' | 'ー' | 'ヶ' | 'が' | 'の');
         if !place {
             return None;
         }
@@ -1344,5 +1448,77 @@ mod tests {
         let f = found(&t);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].0, "jwt");
+    }
+
+    #[test]
+    fn session5_generalisations() {
+        // Not e-mail: an SCP-style git remote, a URL's user information, a reserved TLD.
+        assert!(none_of("To git@github.com:org/repo.git", "email"));
+        assert!(has(
+            "postgres://app:qZ8!vR2#pL@db.internal:5432/x",
+            "password",
+            "qZ8!vR2#pL"
+        ));
+        assert!(none_of("postgres://app:pw12345@db.internal/x", "email"));
+        assert!(none_of("Author: ci <ci@example.invalid>", "email"));
+        assert!(has(
+            "mail a.b@city.example.lg.jp",
+            "email",
+            "a.b@city.example.lg.jp"
+        ));
+        // An English context word counts only as a word: "ref" inside "pref".
+        assert!(has(
+            "info@pref.example.lg.jp か 080-5121-7106 まで",
+            "phone_jp",
+            "080-5121-7106"
+        ));
+        // 法人番号 after 登録番号 without T; an insured number is no phone.
+        assert!(has(
+            "登録番号：1803469766018",
+            "corporate_number",
+            "1803469766018"
+        ));
+        assert!(none_of("登録番号：1803469766017", "corporate_number"));
+        // A run of more than 12 digit groups is cut between values, not inside one
+        // (found by scan_props: the third phone here was cut by the cap and lost).
+        let run =
+            "東京都千代田区永田町1-6-1 123456789018 090-1234-5678 090-1234-5678 090-1234-5678";
+        assert_eq!(
+            found(run).iter().filter(|(k, _)| *k == "phone_jp").count(),
+            3
+        );
+        // A placeholder after a password label is what masking left (found by scan_props).
+        assert!(none_of("pw= [APIキー_1] ", "password"));
+        assert!(has("pw= Zq8_[x]7Lm ", "password", "Zq8_[x]7Lm"));
+        // 登録番号 governs the first number after it, not the next one (found by scan_props:
+        // masking the first moved the second out of the context window).
+        assert!(has(
+            "登録番号 1803469766018 password=hunter22 123456789018",
+            "my_number",
+            "123456789018"
+        ));
+        assert!(none_of("介護保険被保険者番号 0633048424", "phone_jp"));
+        // Connection strings and publishable keys.
+        let k = format!(
+            "AccountKey={}==;",
+            "Ab3dEf9hIjK1mNoPqRsTuVwXyZ0123456789abcdEFGH"
+        );
+        assert!(found(&k).iter().any(|(t, _)| *t == "azure_key"));
+        assert!(none_of(
+            "STRIPE_PUBLISHABLE_KEY=pk_test_TiyHNs6ua0ZS4jgodUpYM04v",
+            "generic_secret"
+        ));
+        assert!(has(
+            "ID: admin\nPass: natsu_matsuri99\n",
+            "password",
+            "natsu_matsuri99"
+        ));
+        assert!(none_of("passport: TK1234567", "password"));
+        // A kana town without prefecture or 丁目.
+        assert!(has(
+            "那覇市おもろまち9-14-8",
+            "address_jp",
+            "那覇市おもろまち9-14-8"
+        ));
     }
 }

@@ -84,6 +84,15 @@ fn is_kata(c: char) -> bool {
     matches!(c as u32, 0x30A1..=0x30F4 | 0x30FC)
 }
 
+/// The katakana ノ written between ideographs inside a name (樋ノ口, 木ノ下, 一ノ瀬): part of
+/// the kanji run when an ideograph follows it at `after`.
+fn no_joins(t: &str, after: usize) -> bool {
+    t[after..]
+        .chars()
+        .next()
+        .is_some_and(|c| is_han(c) && c != '〇')
+}
+
 const ORG_CHARS: &[char] = &[
     '課', '部', '室', '局', '係', '社', '省', '庁', '県', '府', '店', '院', '校', '館', '署', '班',
     '所',
@@ -147,6 +156,9 @@ const TITLES: &[&str] = &[
     "補佐",
     "班長",
     "店長",
+    "教育長",
+    "教諭",
+    "教頭",
     "様",
 ];
 
@@ -708,11 +720,16 @@ const TITLE_ONLY: &[&str] = &[
     "弁護士",
     "医師",
     "記者",
+    "教諭",
+    "教育長",
+    // Not a title of its own name (窓口職員), but heads one: 職員の田中, 職員（前田）.
+    "職員",
 ];
 
 /// A surname (optionally with a given name) right before a job title: 田中部長, 鈴木一郎課長.
 pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
     name_after_title_line(t, hs, he, out);
+    name_after_post(t, he, out);
     let mut end = hs;
     if t[..end].ends_with(' ') {
         end -= 1;
@@ -751,8 +768,39 @@ pub(crate) fn name_before_title(t: &str, hs: usize, he: usize, out: &mut Vec<Raw
     });
 }
 
+/// A listed surname right after a post and の, followed by a particle: 課長の石井が謝罪,
+/// 係長の田中から連絡. Only listed surnames: 課長の判断が is a noun.
+fn name_after_post(t: &str, he: usize, out: &mut Vec<Raw>) {
+    let Some(r) = t[he..].strip_prefix(['の', '(']) else {
+        return;
+    };
+    let q = t.len() - r.len();
+    let Some((e, true)) = run_back_fwd(t, q, 4) else {
+        return;
+    };
+    let follows = t[e..]
+        .chars()
+        .next()
+        .is_none_or(|c| "がはをにとのもへやより、。,.)( \n".contains(c))
+        || TITLE_ONLY.iter().any(|x| t[e..].starts_with(x));
+    if follows && is_surname(&t[q..e]) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: q,
+            end: e,
+        });
+    }
+}
+
+/// Stems that make a post with 部長/課長 (本部長, 事業部長) but are not surnames.
+const NOT_DEPT_NAME: &[&str] = &[
+    "本", "支", "本部", "支部", "事業", "統括", "総括", "副", "各", "同",
+];
+
 /// Titles that are not formed from a department name (財政課長 is a post; 谷委員 is a person).
-const PERSON_TITLES: &[&str] = &["委員", "議員", "主任", "主査", "主事", "参事", "主幹"];
+const PERSON_TITLES: &[&str] = &[
+    "委員", "議員", "主任", "主査", "主事", "参事", "主幹", "教諭",
+];
 
 /// A surname not in the list before a job title, in a position where only a name fits: after a
 /// list separator, a speaker mark or a line start (出席者：谷委員長、漆原副委員長, ○春日委員,
@@ -811,10 +859,22 @@ fn name_before_title_bare(
         .strip_suffix('\n')
         .and_then(|x| x.chars().next_back())
         .is_some_and(|c| ORG_CHARS.contains(&c));
+    // 学年主任の坂本教諭, 課長の芦田主査: a name between a colleague's post and its own title.
+    let after_post = lead
+        .strip_suffix('の')
+        .is_some_and(|x| TITLE_ONLY.iter().chain(TITLES).any(|r| x.ends_with(r)));
+    // 答弁案を瀬古部長が確認: a name framed by particles, the title followed by one too.
+    let framed = prev.is_some_and(|c| "をがにはともへ".contains(c))
+        && n <= 3
+        && !NOT_DEPT_NAME.contains(&w)
+        && t[he..]
+            .chars()
+            .next()
+            .is_some_and(|c| "がはにもとの、".contains(c));
     let ok = if PERSON_TITLES.contains(&title) {
-        prev.is_none_or(|c| "、,:○◯●\n(「".contains(c)) || after_dept
+        prev.is_none_or(|c| "、,:○◯●\n(「".contains(c)) || after_dept || after_post || framed
     } else {
-        after_dept || dept_line
+        after_dept || dept_line || after_post || framed
     };
     if ok {
         out.push(Raw {
@@ -938,6 +998,17 @@ const POST_STEMS: &[&str] = &[
     "所管",
     "関係",
     "歴代",
+    // School posts (学年主任, 教務主任, 生徒指導主事).
+    "学年",
+    "教務",
+    "研究",
+    "学級",
+    "指導",
+    "生徒指導",
+    "進路指導",
+    "生活指導",
+    "事務",
+    "校務",
 ];
 
 /// Cleans a candidate name: drops a leading department, a trailing title and generic words.
@@ -946,10 +1017,9 @@ fn clean_name(name: &str) -> Option<(usize, usize)> {
     // Titles can stack (課長補佐 = 課長 + 補佐): strip up to two.
     let mut end = name.len();
     for _ in 0..2 {
-        match TITLES
-            .iter()
-            .find(|t| ends_with_quick(&name[..end], t) && end > t.len())
-        {
+        match TITLES.iter().find(|t| ends_with_quick(&name[..end], t)) {
+            // A post alone (答弁者：教育長, 出席：市長) is not a name.
+            Some(t) if end == t.len() => return None,
             Some(t) => end -= t.len(),
             None => break,
         }
@@ -1010,7 +1080,13 @@ fn run_back(t: &str, end: usize, max: usize) -> Option<(usize, bool)> {
     let max = if han { max } else { max.max(14) };
     for (n, (i, c)) in chars.enumerate() {
         let ok = if han {
-            is_han(c) && c != '〇'
+            (is_han(c) && c != '〇')
+                || (c == 'ノ'
+                    && start < end
+                    && t[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|p| is_han(p) && p != '〇'))
         } else {
             is_kata(c) || (c == '・' && start < end && t[start..].starts_with(is_kata))
         };
@@ -1110,7 +1186,10 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
         let hira = given.starts_with(is_hira);
         let given_ok = if hira {
             (2..=4).contains(&n)
-                && !given.starts_with(NOT_NAME_START)
+                && given
+                    .chars()
+                    .next()
+                    .is_some_and(|c| hira_start_ok(c, &t[end..]))
                 && !NOT_GIVEN.iter().any(|w| given.starts_with(w))
         } else {
             (2..=5).contains(&n)
@@ -1139,15 +1218,14 @@ pub(crate) fn name_before_honorific(t: &str, hs: usize, he: usize, out: &mut Vec
     };
     if han && t[..start].ends_with(' ') {
         // A surname separated by one space: 山田 太郎 様.
-        if let Some((s2, true)) = run_back(t, start - 1, 3) {
+        if let Some((s2, true)) = run_back(t, start - 1, 4) {
             let first = &t[s2..start - 1];
             // 故/亡 before a deceased person's name is a prefix, not part of the surname.
             let before_ok =
                 !t[..s2].chars().next_back().is_some_and(is_han) || t[..s2].ends_with(['故', '亡']);
             let last = first.chars().next_back();
             if before_ok
-                && !last
-                    .is_some_and(|c| ORG_CHARS.contains(&c) || c == '当' || c == '長' || c == '者')
+                && !last.is_some_and(|c| ORG_CHARS.contains(&c) || "当長者人主員".contains(c))
                 && !STOP.contains(&first)
             {
                 start = s2;
@@ -1187,6 +1265,12 @@ fn kana_run_start(t: &str, end: usize) -> Option<usize> {
 pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     // Readings (ふりがな) are written in hiragana as often as in katakana.
     let reading = t[..he].ends_with("ふりがな") || t[..he].ends_with("フリガナ");
+    // Account holders are often written in hiragana (口座名義 たなか みどり).
+    let kana_ok = reading || t[..he].ends_with("名義");
+    // A form label run straight into the value: 申請者氏名橋本和子 (the role before 氏名
+    // shows it is a field label, not the word 氏名 in prose).
+    let direct =
+        t[..he].ends_with("氏名") && t[..he - "氏名".len()].ends_with(['者', '人', '童', '徒']);
     let mut p = he;
     let rest = &t[p..];
     for suf in ["者名", "者", "名", "人"] {
@@ -1228,22 +1312,23 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     } else if !had_space && trimmed.starts_with('は') {
         q += 'は'.len_utf8();
         copula = true;
-    } else if !had_space {
+    } else if !had_space && !direct {
         return;
     }
+    let direct = direct && !had_space && q == p;
     // First token.
     let tok = |from: usize| -> Option<(usize, bool)> {
         let mut it = t[from..].char_indices();
         let (_, c0) = it.next()?;
         let han = is_han(c0) && c0 != '〇';
         let kata = is_kata(c0) && c0 != 'ー';
-        let hira = reading && is_hira(c0);
+        let hira = kana_ok && is_hira(c0);
         if !han && !kata && !hira {
             return None;
         }
-        let same = |c: char| {
+        let same = |i: usize, c: char| {
             if han {
-                is_han(c) && c != '〇'
+                (is_han(c) && c != '〇') || (c == 'ノ' && no_joins(t, from + i + c.len_utf8()))
             } else if kata {
                 is_kata(c)
             } else {
@@ -1253,7 +1338,7 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         let mut end = from + c0.len_utf8();
         let mut n = 1;
         for (i, c) in it {
-            if !same(c) {
+            if !same(i, c) {
                 break;
             }
             end = from + i + c.len_utf8();
@@ -1267,6 +1352,16 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     let Some((mut end, mut han)) = tok(q) else {
         return;
     };
+    // A hiragana value is a name only if it is word-sized and not a particle (名義を変更).
+    if t[q..].starts_with(is_hira)
+        && (!(2..=8).contains(&t[q..end].chars().count())
+            || !t[q..]
+                .chars()
+                .next()
+                .is_some_and(|c| hira_start_ok(c, &t[end..])))
+    {
+        return;
+    }
     // "参加者は合計150名": after は only a name with its ending fits; leave prose early.
     if copula && !t[end..].starts_with(|c: char| c == ' ' || is_hira(c) || is_kata(c)) {
         return;
@@ -1353,6 +1448,14 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
         && !["です", "でした", "さん", "様", "氏", "になります"]
             .iter()
             .any(|s| t[end..].starts_with(s))
+    {
+        return;
+    }
+    if direct
+        && !t[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| "\n\r( 、,".contains(c))
     {
         return;
     }
@@ -1449,9 +1552,33 @@ const NOT_GIVEN: &[&str] = &[
     "ごと",
 ];
 
+/// Particles that also begin common given names (はるか, ともこ, やすし, もえ): such a run
+/// counts as a name only when the name clearly ends after it.
+const SOFT_NAME_START: &[char] = &['は', 'と', 'や', 'も'];
+
+/// Whether a hiragana run starting with `c` may be a given name, given what follows it.
+fn hira_start_ok(c: char, after: &str) -> bool {
+    if !NOT_NAME_START.contains(&c) {
+        return true;
+    }
+    SOFT_NAME_START.contains(&c)
+        && (after
+            .chars()
+            .next()
+            .is_none_or(|x| "\n\r (様殿氏".contains(x))
+            || ["さん", "さま", "くん", "ちゃん"]
+                .iter()
+                .chain(TITLE_ONLY)
+                .any(|h| after.starts_with(h)))
+}
+
 /// End of a hiragana given name (2–4 characters) starting at `p`, if one is there.
 fn hira_given_after(t: &str, p: usize) -> Option<usize> {
     if NOT_GIVEN.iter().any(|w| t[p..].starts_with(w)) {
+        return None;
+    }
+    let first = t[p..].chars().next()?;
+    if NOT_NAME_START.contains(&first) && !SOFT_NAME_START.contains(&first) {
         return None;
     }
     let mut end = p;
@@ -1460,13 +1587,14 @@ fn hira_given_after(t: &str, p: usize) -> Option<usize> {
         if !is_hira(c) {
             break;
         }
-        if n == 0 && NOT_NAME_START.contains(&c) {
+        n += 1;
+        // Longer runs are prose, not a given name: stop reading them.
+        if n > 4 {
             return None;
         }
-        n += 1;
         end = p + i + c.len_utf8();
     }
-    ((2..=4).contains(&n)).then_some(end)
+    (n >= 2 && hira_start_ok(first, &t[end..])).then_some(end)
 }
 
 /// Start of a known kanji surname followed by a hiragana given name ending at `end`
@@ -1484,7 +1612,12 @@ fn surname_with_hira_given(t: &str, end: usize) -> Option<usize> {
             return None;
         }
     }
-    if !(2..=4).contains(&n) || t[hs..].starts_with(NOT_NAME_START) {
+    if !(2..=4).contains(&n)
+        || !t[hs..]
+            .chars()
+            .next()
+            .is_some_and(|c| hira_start_ok(c, &t[end..]))
+    {
         return None;
     }
     let se = if t[..hs].ends_with(' ') { hs - 1 } else { hs };
@@ -1586,7 +1719,7 @@ fn name_before_desu(t: &str, hs: usize, out: &mut Vec<Raw>) {
         return;
     }
     let run = &t[start..hs];
-    if !starts_with_surname(run) {
+    if !starts_with_surname(run) && !self_intro_sentence(t, before, start, hs) {
         return;
     }
     if let Some((a, b)) = clean_name(run) {
@@ -1598,12 +1731,102 @@ fn name_before_desu(t: &str, hs: usize, out: &mut Vec<Raw>) {
     }
 }
 
+/// Words that fill 〇〇課の＿です but are not a person (人事課の所管です, 福祉課の担当です).
+const SELF_NOT_NAME: &[&str] = &[
+    "管轄", "所掌", "業務", "資料", "案件", "窓口", "方針", "予定", "対応", "回答", "見解", "事業",
+    "範囲", "責任", "判断", "意見", "仕事", "一員", "予算", "計画", "施設", "建物", "事務", "要望",
+    "依頼", "提案", "説明", "報告", "管理", "所属", "主催", "共催", "番号", "内線", "電話", "代表",
+];
+
+/// An unlisted surname in a self-introduction (道路維持課の瀬古です。): the department opens
+/// the sentence (line start, or after 。/!/?), the name is 1–4 characters and the sentence
+/// ends right after です. `before` is the text up to the の, `start..hs` the name.
+fn self_intro_sentence(t: &str, before: &str, start: usize, hs: usize) -> bool {
+    let n = t[start..hs].chars().count();
+    if !(1..=4).contains(&n) || SELF_NOT_NAME.contains(&&t[start..hs]) {
+        return false;
+    }
+    if !t[hs + "です".len()..]
+        .chars()
+        .next()
+        .is_none_or(|c| "。\n\r!".contains(c))
+    {
+        return false;
+    }
+    // The department is the whole sentence head: no particle or digit between the sentence
+    // start and の (子育て支援課 keeps its て; 資料は福祉課の… is not an introduction).
+    let head = before.rfind(['。', '\n', '!', '?']).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let dept = before[head..].trim_start_matches(' ');
+    let n = dept.chars().count();
+    (2..=16).contains(&n)
+        && !dept
+            .chars()
+            .any(|c| "のはがをにでとも、, ".contains(c) || c.is_ascii_digit())
+}
+
+/// A name alone on the line above a contact line (a signature: 岡田トメ / 携帯 090-…):
+/// `line` is the start of the contact line. The name must begin with a listed surname,
+/// then an optional space and a short given name; nothing else is on its line.
+pub(crate) fn name_line_above(t: &str, line: usize, out: &mut Vec<Raw>) {
+    let Some(above) = t[..line].strip_suffix('\n') else {
+        return;
+    };
+    let above = above.strip_suffix('\r').unwrap_or(above);
+    let ls = above.rfind('\n').map_or(0, |i| i + 1);
+    let s = ls + (above.len() - ls - above[ls..].trim_start_matches(' ').len());
+    let e = above.trim_end_matches(' ').len();
+    if e <= s || e - s > 30 {
+        return;
+    }
+    let Some((se, true)) = run_back_fwd(t, s, 6) else {
+        return;
+    };
+    let mut end = se;
+    let sp = t[end..e].starts_with(' ');
+    let gs = end + usize::from(sp);
+    if gs < e {
+        end = match run_back_fwd(t, gs, 4) {
+            Some((ge, _)) if sp || !t[gs..].starts_with(is_han) => ge,
+            // Surname and given name in one kanji run: the surname list splits it below.
+            Some((ge, true)) => ge,
+            _ => kana_given_after(t, gs).unwrap_or(gs),
+        };
+    }
+    if end != e {
+        return;
+    }
+    let w = &t[s..e];
+    let n = w.chars().filter(|c| *c != ' ').count();
+    // A place or an office on its own line (中野区, 中野区役所) is not a name; 村 is left out
+    // because many surnames end in it (中村, 木村).
+    if !(2..=7).contains(&n)
+        || !starts_with_surname(w)
+        || w.chars()
+            .next_back()
+            .is_some_and(|c| ORG_CHARS.contains(&c) || "市区町郡都道府県".contains(c))
+    {
+        return;
+    }
+    if clean_name(w) == Some((0, w.len())) {
+        out.push(Raw {
+            kind: Kind::PersonName,
+            start: s,
+            end: e,
+        });
+    }
+}
+
 /// Names around a colon: a role label ending in 者/人 before it (確認者:鈴木, 欠席者:…),
 /// or a chat speaker at the start of a line ([16:22] 野口: …).
 pub(crate) fn name_at_colon(t: &str, hs: usize, out: &mut Vec<Raw>) {
     let before = &t[..hs];
     let mut prev = before.chars().rev();
-    if matches!(prev.next(), Some('者' | '人')) && prev.next().is_some_and(is_han) {
+    // Role labels: 確認者, 本人, 被害児童, 生徒, 出席委員.
+    if matches!(prev.next(), Some('者' | '人' | '童' | '徒' | '員'))
+        && prev.next().is_some_and(is_han)
+    {
         name_after_label(t, hs, out);
         return;
     }
@@ -1779,7 +2002,7 @@ fn run_back_fwd(t: &str, start: usize, max: usize) -> Option<(usize, bool)> {
     let mut end = start + c0.len_utf8();
     for (n, (i, c)) in it.enumerate() {
         let ok = if han {
-            is_han(c) && c != '〇'
+            (is_han(c) && c != '〇') || (c == 'ノ' && no_joins(t, start + i + c.len_utf8()))
         } else {
             is_kata(c)
         };
@@ -1896,7 +2119,10 @@ pub(crate) fn name_after_en_label(t: &str, hs: usize, he: usize, out: &mut Vec<R
     if need_line_end && b.get(p).is_some_and(|x| *x >= 0x80) {
         if let Some((mut e, true)) = run_back_fwd(t, p, 6) {
             if t[e..].starts_with(' ') {
-                if let Some((e2, _)) = run_back_fwd(t, e + 1, 4) {
+                if let Some(e2) = run_back_fwd(t, e + 1, 4)
+                    .map(|x| x.0)
+                    .or_else(|| kana_given_after(t, e + 1))
+                {
                     e = e2;
                 }
             } else if let Some(e2) = kana_given_after(t, e) {
@@ -2282,5 +2508,35 @@ mod tests {
             &t[out[0].start..out[0].end],
             "大阪市北区梅田1-1-1 サンハイツ 203"
         );
+    }
+
+    #[test]
+    fn session5_names() {
+        let names = |t: &str| -> Vec<String> {
+            crate::scan::engine::engine()
+                .unwrap()
+                .scan(t, None)
+                .iter()
+                .filter(|f| f.type_name_static() == "person_name_jp")
+                .map(|f| t[f.start..f.end].to_string())
+                .collect()
+        };
+        assert_eq!(names("道路維持課の山際です。"), ["山際"]);
+        assert_eq!(names("答弁案を瀬古部長が確認した。"), ["瀬古"]);
+        assert_eq!(names("利用者氏名：樋ノ口千尋（90歳）"), ["樋ノ口千尋"]);
+        assert_eq!(names("口座名義 たなか みどり\n"), ["たなか みどり"]);
+        assert_eq!(names("申請者氏名橋本和子\n"), ["橋本和子"]);
+        assert_eq!(names("対応：課長の石井が電話で謝罪。"), ["石井"]);
+        assert_eq!(
+            names("困っています。\n\n西村陽子\n携帯 022-123-4567\n"),
+            ["西村陽子"]
+        );
+        assert_eq!(names("被害児童：伊藤はるか\n"), ["伊藤はるか"]);
+        // Not names: a post alone, a noun after a department, a school post.
+        assert!(names("答弁者：教育長\n").is_empty());
+        assert!(names("人事課の管轄です。").is_empty());
+        assert!(names("学年主任の判断で").is_empty());
+        assert!(names("名義を変更する").is_empty());
+        assert!(names("書類を本部長が確認").is_empty());
     }
 }

@@ -26,6 +26,14 @@ enum Ctx {
     Phone,
     Corporate,
     Version,
+    /// 登録番号: the invoice registration number is T + the 法人番号, and the T is often
+    /// dropped; any other number after it is a business number.
+    Registration,
+    /// 被保険者番号 and other insurance numbers: never a phone; a 4-6 one is the pension number
+    /// (年金手帳 calls the 基礎年金番号 a 被保険者番号).
+    Insured,
+    /// 口座名義: the account holder's name follows, not the account number.
+    Holder,
     /// Order, invoice, document and other business numbers: not personal data.
     Negative,
 }
@@ -48,6 +56,7 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
     ("年金", Ctx::Pension),
     ("pension", Ctx::Pension),
     ("口座", Ctx::Bank),
+    ("口座名義", Ctx::Holder),
     ("普通", Ctx::Bank),
     ("当座", Ctx::Bank),
     ("支店", Ctx::Bank),
@@ -122,7 +131,11 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
     ("transaction", Ctx::Negative),
     ("申請番号", Ctx::Negative),
     ("事業者番号", Ctx::Negative),
-    ("登録番号", Ctx::Negative),
+    ("登録番号", Ctx::Registration),
+    ("被保険者番号", Ctx::Insured),
+    ("保険者番号", Ctx::Insured),
+    ("保険証番号", Ctx::Insured),
+    ("記号番号", Ctx::Insured),
     ("会員番号", Ctx::Negative),
     ("文書", Ctx::Negative),
     ("ファイル番号", Ctx::Negative),
@@ -134,6 +147,8 @@ const CTX_WORDS: &[(&str, Ctx)] = &[
 
 /// How far back (bytes) a context keyword may be.
 const CTX_WINDOW: usize = 48;
+/// Digit groups read into one cluster at most; bounds the atom pairs tried per cluster.
+const MAX_GROUPS: usize = 12;
 
 /// The digit walker's compiled tables.
 pub(crate) struct Numbers {
@@ -422,6 +437,23 @@ impl Numbers {
                 CTX_WORDS[m.pattern().as_usize()].0 != "〒"
                     || b[from + m.end()..pos].iter().all(|&c| c == b' ')
             })
+            // 登録番号 marks the first number after it only: a later one is not governed by
+            // it, and masking that number ([法人番号_1]) must not change what the next means.
+            .filter(|m| {
+                CTX_WORDS[m.pattern().as_usize()].1 != Ctx::Registration
+                    || !b[from + m.end()..pos]
+                        .iter()
+                        .any(|&c| c.is_ascii_digit() || c == b'[')
+            })
+            // An English keyword starts a word: "ref" in "pref.example.lg.jp", "tel" in
+            // "hotel" and "lot" in "pilot" say nothing about the number.
+            .filter(|m| {
+                !(b[from + m.start()].is_ascii_alphabetic()
+                    && (from + m.start())
+                        .checked_sub(1)
+                        .and_then(|i| b.get(i))
+                        .is_some_and(u8::is_ascii_alphabetic))
+            })
             .last()
             .map(|m| CTX_WORDS[m.pattern().as_usize()].1)
     }
@@ -476,7 +508,7 @@ impl Numbers {
                     j += 1;
                 }
                 groups.push((gs, j));
-                if groups.len() >= 12 {
+                if groups.len() >= MAX_GROUPS {
                     break;
                 }
                 let mut k = j;
@@ -515,6 +547,15 @@ impl Numbers {
                 break;
             }
             i = j;
+            if groups.len() >= MAX_GROUPS {
+                // A capped cluster ends at its last plain gap, so the value cut by the cap
+                // is read again whole as the start of the next cluster.
+                if let Some(k) = seps.iter().rposition(|x| x.splittable() && !x.paren) {
+                    i = groups[k + 1].0;
+                    groups.truncate(k + 1);
+                    seps.truncate(k);
+                }
+            }
             self.classify_cluster(t, &groups, &seps, out);
         }
     }
@@ -688,7 +729,7 @@ impl Numbers {
         }
         let len = e - s;
         let ctx = self.nearest_ctx(t, s - 2);
-        if ctx == Some(Ctx::Negative) {
+        if matches!(ctx, Some(Ctx::Negative | Ctx::Registration)) {
             return;
         }
         if len == 7 && !b.get(e).is_some_and(|&c| is_word_byte(c)) {
@@ -734,7 +775,7 @@ impl Numbers {
                 start
             },
         );
-        if ctx == Some(Ctx::Negative) {
+        if ctx == Some(Ctx::Negative) || (ctx == Some(Ctx::Registration) && l != 13) {
             return None;
         }
         let no_paren = c.seps.iter().all(|s| !s.paren);
@@ -790,6 +831,13 @@ impl Numbers {
             }
             13 => {
                 let shape = glens == [13] || glens == [1, 4, 4, 4] || glens == [1, 12];
+                if ctx == Some(Ctx::Registration) {
+                    return (shape && corporate_ok(&digits) && !all_same).then_some(Raw {
+                        kind: Kind::CorporateNumber,
+                        start,
+                        end,
+                    });
+                }
                 if shape && corporate_ok(&digits) && !all_same {
                     return raw(Kind::CorporateNumber);
                 }
@@ -815,6 +863,13 @@ impl Numbers {
                 if l == 10 && ctx == Some(Ctx::Pension) && (glens == [10] || glens == [4, 6]) {
                     return raw(Kind::PensionNumber);
                 }
+                if ctx == Some(Ctx::Insured) {
+                    return (glens == [4, 6]).then_some(Raw {
+                        kind: Kind::PensionNumber,
+                        start,
+                        end,
+                    });
+                }
                 if digits[0] == b'0'
                     && phone_ok(&digits, &glens, false)
                     && (no_paren || glens.len() >= 2)
@@ -832,13 +887,18 @@ impl Numbers {
             }
             8 => {
                 // ゆうちょ銀行: 記号 (5 digits) and 番号 (8 digits).
-                if glens == [8] && ctx == Some(Ctx::Bank) && !looks_like_timestamp(&digits) {
+                if glens == [8]
+                    && ctx == Some(Ctx::Bank)
+                    && !all_same
+                    && !looks_like_timestamp(&digits)
+                {
                     return raw(Kind::BankAccount);
                 }
                 None
             }
             7 => {
-                if glens == [7] && ctx == Some(Ctx::Bank) {
+                // An account of one repeated digit (0000000) is a form's blank, not an account.
+                if glens == [7] && ctx == Some(Ctx::Bank) && !all_same {
                     return raw(Kind::BankAccount);
                 }
                 if glens == [3, 4] || glens == [7] {
@@ -942,6 +1002,7 @@ mod tests {
         assert!(kinds("1,234,567円").is_empty());
         assert!(kinds("口座番号 1234567円").is_empty());
         assert_eq!(kinds("普通 1234567")[0].0, Kind::BankAccount);
+        assert!(kinds("普通 0000000").is_empty());
     }
 
     #[test]
