@@ -282,3 +282,21 @@ async fn slow_client_headers_are_cut_off() {
         assert!(n == 0 || text.starts_with("HTTP/1.1 408"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_body_a_provider_cannot_read_gets_its_400_not_a_gateway_error() {
+    // 1e999 is valid JSON that mamori relays untouched, but no provider can hold it in a
+    // number; the built-in mock answers as OpenAI does, and the status and body are relayed.
+    let (gw, _up) = start().await;
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .header("content-type", "application/json")
+        .body(r#"{"model":"m-mock","max_tokens":1e999,"messages":[{"role":"user","content":"x"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "invalid_request_error");
+}

@@ -26,8 +26,19 @@ pub async fn respond(
     if !cfg.latency.is_zero() {
         tokio::time::sleep(cfg.latency).await;
     }
-    let body: Value =
-        serde_json::from_slice(&req.body).map_err(|_| GatewayError::UpstreamProtocol)?;
+    // A body mamori relays but serde_json cannot hold (a number such as 1e999) gets the
+    // provider's answer, a 400 the client can act on, not a gateway error.
+    let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+        return Ok(json_response(
+            http::StatusCode::BAD_REQUEST,
+            &json!({"error": {
+                "message": "We could not parse the JSON body of your request. (mock provider)",
+                "type": "invalid_request_error",
+                "param": null,
+                "code": null,
+            }}),
+        ));
+    };
     let model = body
         .get("model")
         .and_then(Value::as_str)
@@ -98,13 +109,18 @@ pub async fn respond(
         Operation::Embeddings => embeddings(&body, &ctx),
         Operation::Responses => ctx.response(),
     };
+    Ok(json_response(http::StatusCode::OK, &value))
+}
+
+/// A whole JSON answer with `status`.
+fn json_response(status: http::StatusCode, value: &Value) -> UpstreamResponse {
     let bytes = Bytes::from(value.to_string());
-    Ok(UpstreamResponse {
-        status: http::StatusCode::OK,
+    UpstreamResponse {
+        status,
         content_type: Some(http::HeaderValue::from_static("application/json")),
         is_sse: false,
         body: Box::pin(stream::once(async move { Ok(bytes) })),
-    })
+    }
 }
 
 struct Answer {
