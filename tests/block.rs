@@ -377,3 +377,79 @@ async fn a_body_too_deep_to_scan_is_refused_not_forwarded() {
     );
     assert_eq!(up.requests().len(), before, "nothing forwarded");
 }
+
+#[tokio::test]
+async fn tool_call_arguments_in_answers_are_scanned_and_stay_valid_json() {
+    let (gw, _up) = start().await;
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .json(&chat_body("gpt-4o-mini", "tool-leak", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(!body.contains("123456789018"), "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let call = &v["choices"][0]["message"]["tool_calls"][0];
+    assert_eq!(call["function"]["name"], "lookup");
+    let args: Value =
+        serde_json::from_str(call["function"]["arguments"].as_str().unwrap()).unwrap();
+    assert_eq!(args["q"], "マイナンバーは[個人番号_1]です");
+    assert_eq!(args["note"], "say \"hi\"");
+    assert_eq!(args["n"][1]["k"], "v");
+    assert_eq!(v["choices"][0]["finish_reason"], "tool_calls");
+}
+
+#[tokio::test]
+async fn a_tool_call_the_policy_blocks_never_reaches_the_callers_tools() {
+    let policies = policies_with(&[(
+        "outblock.toml",
+        "name = \"outblock\"\n[groups]\npii = { request = \"mask\", response = \"block\" }\n",
+    )]);
+    let extra = key_block("mk-test-outblock", "ob", "policy = \"outblock\"");
+    let (gw, _up) = start_with_policies(policies.path(), &extra).await;
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth("mk-test-outblock")
+        .json(&chat_body("gpt-4o-mini", "tool-leak", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(!body.contains("123456789018"), "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let msg = &v["choices"][0]["message"];
+    assert!(msg.get("tool_calls").is_none(), "{body}");
+    assert!(
+        msg["content"].as_str().unwrap().contains("my_number"),
+        "{body}"
+    );
+    assert_eq!(v["choices"][0]["finish_reason"], "content_filter");
+}
+
+#[tokio::test]
+async fn masked_values_are_restored_inside_tool_call_arguments() {
+    // The built-in mock calls the offered tool with the (masked) user text as arguments;
+    // the caller's tool gets the real values back, escaped as JSON.
+    let (gw, _up) = start().await;
+    let text = "山田太郎様の電話は090-1234-5678です \"至急\"";
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .json(&json!({"model": "m-mock",
+            "messages": [{"role": "user", "content": text}],
+            "tools": [{"type": "function", "function": {"name": "call_back",
+                "parameters": {"type": "object"}}}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    let call = &v["choices"][0]["message"]["tool_calls"][0];
+    let args: Value =
+        serde_json::from_str(call["function"]["arguments"].as_str().unwrap()).unwrap();
+    assert_eq!(args["input"], text);
+}

@@ -6,7 +6,8 @@
 //! touches. Instead the answer is read into small borrowed shapes that keep
 //! each text as a `RawValue`: its byte range in the body. Unchanged answers are
 //! forwarded as they came; a changed text is spliced into the original bytes.
-//! Answers that do not fit these shapes fall back to the tree (the caller's job).
+//! Answers that do not fit these shapes fall back to the tree (the caller's job), and so do
+//! answers with tool or function calls, whose arguments are JSON inside a string.
 
 use std::ops::Range;
 
@@ -24,8 +25,6 @@ pub struct TextSlot {
     pub span: Range<usize>,
     /// The decoded text.
     pub text: String,
-    /// Machine-readable output (a message with tool calls): no notice.
-    pub machine: bool,
 }
 
 /// The output texts and usage of an answer, in the order the tree walk visits them.
@@ -81,6 +80,7 @@ struct ChatMessage<'a> {
     #[serde(borrow)]
     content: Option<&'a RawValue>,
     tool_calls: Option<Vec<IgnoredAny>>,
+    function_call: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -135,9 +135,11 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
             let chat: Chat<'_> = serde_json::from_slice(body).ok()?;
             out.usage = chat.usage.and_then(UsageIn::into_usage);
             for msg in chat.choices.into_iter().filter_map(|c| c.message) {
-                let machine = msg.tool_calls.is_some_and(|t| !t.is_empty());
+                if msg.tool_calls.is_some_and(|t| !t.is_empty()) || msg.function_call.is_some() {
+                    return None;
+                }
                 if let Some(raw) = msg.content {
-                    out.texts.extend(slot(body, raw, machine).ok()?);
+                    out.texts.extend(slot(body, raw).ok()?);
                 }
             }
         }
@@ -145,13 +147,16 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
             let comp: Completion<'_> = serde_json::from_slice(body).ok()?;
             out.usage = comp.usage.and_then(UsageIn::into_usage);
             for raw in comp.choices.into_iter().filter_map(|c| c.text) {
-                out.texts.extend(slot(body, raw, false).ok()?);
+                out.texts.extend(slot(body, raw).ok()?);
             }
         }
         Operation::Responses => {
             let resp: Responses<'_> = serde_json::from_slice(body).ok()?;
             out.usage = resp.usage.and_then(UsageIn::into_usage);
             for item in resp.output {
+                if item.kind == Some("function_call") {
+                    return None;
+                }
                 let (Some("message"), Some(content)) = (item.kind, item.content) else {
                     continue;
                 };
@@ -160,11 +165,11 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
                     let (Some("output_text"), Some(raw)) = (part.kind, part.text) else {
                         continue;
                     };
-                    out.texts.extend(slot(body, raw, false).ok()?);
+                    out.texts.extend(slot(body, raw).ok()?);
                 }
             }
             if let Some(raw) = resp.output_text {
-                out.output_text = slot(body, raw, false).ok()?;
+                out.output_text = slot(body, raw).ok()?;
             }
         }
         Operation::Embeddings => {
@@ -179,7 +184,7 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
 struct Unplaced;
 
 /// The slot of `raw` when it is a JSON string; `Ok(None)` when it is not (nothing to stamp).
-fn slot(body: &[u8], raw: &RawValue, machine: bool) -> Result<Option<TextSlot>, Unplaced> {
+fn slot(body: &[u8], raw: &RawValue) -> Result<Option<TextSlot>, Unplaced> {
     let json = raw.get();
     if !json.starts_with('"') {
         return Ok(None);
@@ -193,11 +198,7 @@ fn slot(body: &[u8], raw: &RawValue, machine: bool) -> Result<Option<TextSlot>, 
         return Err(Unplaced);
     }
     let text: String = serde_json::from_str(json).map_err(|_| Unplaced)?;
-    Ok(Some(TextSlot {
-        span,
-        text,
-        machine,
-    }))
+    Ok(Some(TextSlot { span, text }))
 }
 
 /// The body with each `(span, text)` replacement (spans in any order, not overlapping)
@@ -223,13 +224,18 @@ mod tests {
 
     #[test]
     fn chat_texts_usage_and_tool_calls() {
-        let body = br#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"\u3053\u3093\u306b\u3061\u306f \"hi\""},"finish_reason":"stop"},{"message":{"content":null,"tool_calls":[{"id":"t"}]}},{"message":{"content":"call","tool_calls":[{"id":"t"}]}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0}}}"#;
+        let body = br#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"\u3053\u3093\u306b\u3061\u306f \"hi\""},"finish_reason":"stop"},{"message":{"content":null,"tool_calls":[]}},{"message":{"content":"call"}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0}}}"#;
         let l = locate(Operation::ChatCompletions, body).unwrap();
         assert_eq!(l.texts.len(), 2);
         assert_eq!(l.texts[0].text, "こんにちは \"hi\"");
-        assert!(!l.texts[0].machine);
-        assert!(l.texts[1].machine);
         assert_eq!(l.usage.unwrap().total_tokens, 7);
+        // Tool and function calls carry arguments: the tree reads those.
+        for calls in [
+            r#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"t"}]}}]}"#,
+            r#"{"choices":[{"message":{"content":null,"function_call":{"name":"f"}}}]}"#,
+        ] {
+            assert!(locate(Operation::ChatCompletions, calls.as_bytes()).is_none());
+        }
         let out = splice(body, vec![(l.texts[0].span.clone(), "改\n")]).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["choices"][0]["message"]["content"], "改\n");
@@ -239,8 +245,10 @@ mod tests {
 
     #[test]
     fn responses_parts_and_output_text() {
-        let body = br#"{"output":[{"type":"reasoning","summary":[]},{"type":"message","content":[{"type":"output_text","text":"a"},{"type":"refusal","refusal":"no"}]},{"type":"function_call","arguments":"{}"}],"output_text":"a","usage":{"input_tokens":1,"output_tokens":2}}"#;
+        let body = br#"{"output":[{"type":"reasoning","summary":[]},{"type":"message","content":[{"type":"output_text","text":"a"},{"type":"refusal","refusal":"no"}]}],"output_text":"a","usage":{"input_tokens":1,"output_tokens":2}}"#;
         let l = locate(Operation::Responses, body).unwrap();
+        let call = br#"{"output":[{"type":"function_call","arguments":"{}"}]}"#;
+        assert!(locate(Operation::Responses, call).is_none());
         assert_eq!(l.texts.len(), 1);
         assert_eq!(&body[l.texts[0].span.clone()], b"\"a\"");
         assert_eq!(l.output_text.unwrap().text, "a");

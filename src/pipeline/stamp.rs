@@ -289,11 +289,12 @@ fn stamp_located(
     if filter.blocked() {
         return (blocked_body(op, body, &filter.block_message()), facts);
     }
-    // 2. restore the request's placeholders, 3. add the notice where text is for a person
+    // 2. restore the request's placeholders, 3. add the notice (answers with tool calls,
+    // the machine-readable ones, take the tree path)
     let mut noticed = false;
     for (slot, c) in texts.iter_mut().zip(changed.iter_mut()) {
         *c |= filter.restore(&mut slot.text);
-        if let (Some(n), false) = (notice, slot.machine) {
+        if let Some(n) = notice {
             slot.text = n.apply(&slot.text);
             noticed = true;
             *c = true;
@@ -330,6 +331,26 @@ fn blocked_body(op: Operation, body: &[u8], msg: &str) -> Option<Vec<u8>> {
     for_each_output_text(op, &mut v, &mut |text, _| *text = msg.to_owned());
     for choice in choices_mut(&mut v) {
         choice.insert("finish_reason".into(), json!("content_filter"));
+        // A withheld tool call must not reach the caller's tools: the message says why.
+        if let Some(m) = choice.get_mut("message").and_then(Value::as_object_mut) {
+            let calls = m.shift_remove("tool_calls").is_some();
+            if m.shift_remove("function_call").is_some() || calls {
+                m.insert("content".into(), json!(msg));
+            }
+        }
+    }
+    if let Some(items) = v.get_mut("output").and_then(Value::as_array_mut) {
+        let before = items.len();
+        items.retain(|i| i.get("type").and_then(Value::as_str) != Some("function_call"));
+        let has_message = items
+            .iter()
+            .any(|i| i.get("type").and_then(Value::as_str) == Some("message"));
+        if items.len() != before && !has_message {
+            items.push(
+                json!({"type": "message", "role": "assistant", "status": "completed",
+                "content": [{"type": "output_text", "text": msg, "annotations": []}]}),
+            );
+        }
     }
     serde_json::to_vec(&v).ok()
 }
@@ -353,6 +374,10 @@ fn stamp_tree(
         changed |= filter.scan(text);
         facts.capture(text);
     });
+    for_each_tool_arguments(op, &mut v, &mut |args| {
+        changed |= edit_strings(args, &mut |s| filter.scan(s));
+        facts.capture(args);
+    });
     if filter.blocked() {
         return (blocked_body(op, body, &filter.block_message()), facts);
     }
@@ -363,6 +388,9 @@ fn stamp_tree(
             *text = n.apply(text);
             noticed = true;
         }
+    });
+    for_each_tool_arguments(op, &mut v, &mut |args| {
+        changed |= edit_strings(args, &mut |s| filter.restore(s));
     });
     if op == Operation::Responses {
         if let Some(Value::String(t)) = v.get_mut("output_text") {
@@ -433,6 +461,76 @@ fn for_each_output_text(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut Str
             }
         }
         Operation::Embeddings => {}
+    }
+}
+
+/// Calls `f(arguments)` on the arguments of every tool or function call in a whole answer
+/// (chat `tool_calls` and legacy `function_call`, Responses `function_call` items).
+fn for_each_tool_arguments(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut String)) {
+    match op {
+        Operation::ChatCompletions => {
+            for choice in choices_mut(v) {
+                let Some(msg) = choice.get_mut("message").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                if let Some(calls) = msg.get_mut("tool_calls").and_then(Value::as_array_mut) {
+                    for call in calls {
+                        if let Some(Value::String(a)) = call.pointer_mut("/function/arguments") {
+                            f(a);
+                        }
+                    }
+                }
+                if let Some(Value::String(a)) = msg
+                    .get_mut("function_call")
+                    .and_then(|c| c.get_mut("arguments"))
+                {
+                    f(a);
+                }
+            }
+        }
+        Operation::Responses => {
+            for item in v
+                .get_mut("output")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if item.get("type").and_then(Value::as_str) != Some("function_call") {
+                    continue;
+                }
+                if let Some(Value::String(a)) = item.get_mut("arguments") {
+                    f(a);
+                }
+            }
+        }
+        Operation::Completions | Operation::Embeddings => {}
+    }
+}
+
+/// Applies `f` to every string value inside tool-call `args` (JSON text), so a placeholder
+/// or a restored value is escaped as JSON needs and the arguments stay valid; arguments
+/// that are not JSON are edited as plain text. Returns whether anything changed.
+fn edit_strings(args: &mut String, f: &mut dyn FnMut(&mut String) -> bool) -> bool {
+    let Ok(mut tree) = serde_json::from_str::<Value>(args) else {
+        return f(args);
+    };
+    let mut changed = false;
+    visit_strings(&mut tree, &mut |s| changed |= f(s));
+    if changed {
+        if let Ok(text) = serde_json::to_string(&tree) {
+            *args = text;
+        }
+    }
+    changed
+}
+
+/// Every string value of `v`, at any depth (object keys are left alone).
+fn visit_strings(v: &mut Value, f: &mut dyn FnMut(&mut String)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| visit_strings(i, f)),
+        Value::Object(map) => map.values_mut().for_each(|i| visit_strings(i, f)),
+        _ => {}
     }
 }
 
@@ -1230,4 +1328,49 @@ fn part_key(obj: &Map<String, Value>) -> (String, u64) {
             .and_then(Value::as_u64)
             .unwrap_or(0),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn filter(src: &str) -> OutputFilter {
+        let p = Policy::from_toml_str("t", src, std::path::Path::new(".")).unwrap();
+        OutputFilter::new(Arc::new(p), None)
+    }
+
+    const CALL: &str = r#"{"output":[{"type":"function_call","call_id":"c","name":"f","arguments":"{\"tel\":\"090-1234-5678\"}"}],"usage":{"input_tokens":1,"output_tokens":2}}"#;
+
+    #[test]
+    fn responses_function_call_arguments_are_masked_and_logged() {
+        let mut f = filter("name = \"t\"\n[groups]\npii = \"mask\"\n");
+        let (body, facts) = stamp_whole(Operation::Responses, CALL.as_bytes(), None, &mut f);
+        let v: Value = serde_json::from_slice(&body.unwrap()).unwrap();
+        let args: Value =
+            serde_json::from_str(v["output"][0]["arguments"].as_str().unwrap()).unwrap();
+        assert_eq!(args["tel"], "[電話番号_1]");
+        assert_eq!(facts.output, r#"{"tel":"[電話番号_1]"}"#);
+        assert_eq!(facts.usage.unwrap().total_tokens, 3);
+    }
+
+    #[test]
+    fn a_blocked_responses_function_call_becomes_a_message() {
+        let mut f = filter("name = \"t\"\n[groups]\npii = \"block\"\n");
+        let (body, _) = stamp_whole(Operation::Responses, CALL.as_bytes(), None, &mut f);
+        let v: Value = serde_json::from_slice(&body.unwrap()).unwrap();
+        let items = v["output"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["type"], "message");
+        let text = items[0]["content"][0]["text"].as_str().unwrap();
+        assert!(text.contains("phone_jp") && !text.contains("090"), "{text}");
+    }
+
+    #[test]
+    fn arguments_that_are_not_json_are_scanned_as_text() {
+        let mut args = "tel 090-1234-5678".to_owned();
+        let mut f = filter("name = \"t\"\n[groups]\npii = \"mask\"\n");
+        assert!(edit_strings(&mut args, &mut |s| f.scan(s)));
+        assert_eq!(args, "tel [電話番号_1]");
+    }
 }

@@ -169,11 +169,18 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         });
         return sse(Body::from_stream(s));
     }
-    if text == "tool" && !stream {
+    if (text == "tool" || text == "tool-leak") && !stream {
+        // `tool-leak`: the model puts a My Number and a quote into the call's arguments.
+        let arguments = if text == "tool" {
+            "{\"q\":\"x\"}".to_owned()
+        } else {
+            json!({"q": "マイナンバーは123456789018です", "note": "say \"hi\"", "n": [1, {"k": "v"}]})
+                .to_string()
+        };
         return axum::Json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":\"x\"}"}}
+                {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": arguments}}
             ]}, "finish_reason": "tool_calls"}],
             "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6},
         }))
