@@ -327,3 +327,73 @@ fn the_stampers_hold_back_stays_bounded_over_20000_chunks() {
     assert_eq!(facts.findings[0].kind, "phone_jp");
     assert_eq!(facts.findings[0].count, 4000);
 }
+
+/// Tool-call arguments of a chat stream, concatenated per call as an SDK does.
+fn streamed_arguments(chunks: &[Value]) -> String {
+    chunks
+        .iter()
+        .filter_map(|c| c.pointer("/choices/0/delta/tool_calls/0/function/arguments"))
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[tokio::test]
+async fn streamed_tool_call_arguments_are_scanned_whole_and_stay_valid_json() {
+    let (gw, _up, _p) = gateway().await;
+    let body = post(
+        &gw,
+        "mk-test-outmask",
+        "/v1/chat/completions",
+        &chat_body("gpt-4o-mini", "tool-leak", true),
+    )
+    .await;
+    assert!(!body.contains("123456789018"), "{body}");
+    let chunks = sse_json(&body);
+    let args: Value = serde_json::from_str(&streamed_arguments(&chunks)).unwrap();
+    assert_eq!(args["q"], "マイナンバーは[個人番号_1]です");
+    assert_eq!(args["note"], "say \"hi\"");
+    let finish: Vec<&Value> = chunks
+        .iter()
+        .filter_map(|c| c.pointer("/choices/0/finish_reason"))
+        .filter(|f| f.is_string())
+        .collect();
+    assert_eq!(finish, [&json!("tool_calls")]);
+    assert_eq!(sse_data(&body).last().unwrap(), "[DONE]");
+}
+
+#[tokio::test]
+async fn a_streamed_tool_call_the_policy_blocks_ends_with_content_filter() {
+    let (gw, _up, _p) = gateway().await;
+    let body = post(
+        &gw,
+        "mk-test-outblock",
+        "/v1/chat/completions",
+        &chat_body("gpt-4o-mini", "tool-leak", true),
+    )
+    .await;
+    assert!(!body.contains("1234"), "no part of the value: {body}");
+    let chunks = sse_json(&body);
+    assert_eq!(streamed_arguments(&chunks), "");
+    let last = chunks.last().unwrap();
+    assert_eq!(last["choices"][0]["finish_reason"], "content_filter");
+    assert_eq!(sse_data(&body).last().unwrap(), "[DONE]");
+}
+
+#[tokio::test]
+async fn streamed_tool_call_arguments_get_the_requests_values_back() {
+    // The mock streams its tool call in pieces; the masked phone comes back restored.
+    let (gw, _up, _p) = gateway().await;
+    let text = "山田太郎様の電話は090-1234-5678です";
+    let body = post(
+        &gw,
+        ALICE,
+        "/v1/chat/completions",
+        &json!({"model": "m-mock", "stream": true,
+            "messages": [{"role": "user", "content": text}],
+            "tools": [{"type": "function", "function": {"name": "call_back",
+                "parameters": {"type": "object"}}}]}),
+    )
+    .await;
+    let args: Value = serde_json::from_str(&streamed_arguments(&sse_json(&body))).unwrap();
+    assert_eq!(args["input"], text);
+}

@@ -580,6 +580,9 @@ struct ChoiceState {
     /// `finish_reason` seen (or the stream was closed for it).
     finished: bool,
     text: TextFilter,
+    /// Tool-call arguments held back by tool-call index: a fragment cannot be scanned
+    /// alone, so each call's arguments are sent whole when the choice ends.
+    args: Vec<(u64, String)>,
 }
 
 /// One Responses-API text part: `(item_id, content_index)`.
@@ -734,7 +737,65 @@ impl StreamStamper {
             self.choices[i].released = true;
             out.extend(self.text_chunk(idx, &text, None));
         }
+        self.release_arguments(i, idx, out)?;
         self.suffix(i, false, out);
+        Ok(())
+    }
+
+    /// Takes the argument fragments out of a chat delta's tool calls and holds them;
+    /// returns whether the delta changed.
+    fn hold_arguments(&mut self, i: usize, delta: &mut Map<String, Value>) -> bool {
+        let Some(calls) = delta.get_mut("tool_calls").and_then(Value::as_array_mut) else {
+            return false;
+        };
+        let mut changed = false;
+        for call in calls {
+            let tidx = call.get("index").and_then(Value::as_u64).unwrap_or(0);
+            let Some(Value::String(piece)) = call.pointer_mut("/function/arguments") else {
+                continue;
+            };
+            if piece.is_empty() {
+                continue;
+            }
+            let held = &mut self.choices[i].args;
+            match held.iter_mut().find(|(k, _)| *k == tidx) {
+                Some((_, a)) => a.push_str(piece),
+                None => held.push((tidx, piece.clone())),
+            }
+            piece.clear();
+            changed = true;
+        }
+        changed
+    }
+
+    /// Scans the held tool-call arguments of choice `i` (as JSON, so they stay valid),
+    /// restores the request's values and sends each call's arguments as one delta.
+    fn release_arguments(
+        &mut self,
+        i: usize,
+        idx: u64,
+        out: &mut Vec<SseEvent>,
+    ) -> Result<(), Blocked> {
+        let mut held = std::mem::take(&mut self.choices[i].args);
+        for (_, args) in &mut held {
+            edit_strings(args, &mut |s| self.filter.scan(s));
+            self.facts.capture(args);
+        }
+        if self.filter.blocked() {
+            return Err(Blocked);
+        }
+        for (tidx, mut args) in held {
+            edit_strings(&mut args, &mut |s| self.filter.restore(s));
+            let Some(mut chunk) = self.template.clone() else {
+                continue;
+            };
+            chunk.insert(
+                "choices".into(),
+                json!([{"index": idx, "delta": {"tool_calls": [{"index": tidx,
+                    "function": {"arguments": args}}]}, "logprobs": null, "finish_reason": null}]),
+            );
+            out.push(SseEvent::data(Value::Object(chunk).to_string()));
+        }
         Ok(())
     }
 
@@ -811,6 +872,13 @@ impl StreamStamper {
         };
         for choice in choices.iter_mut().filter_map(Value::as_object_mut) {
             let idx = choice.get("index").and_then(Value::as_u64).unwrap_or(0);
+            let i = self.choice_index(idx);
+            if let (true, Some(d)) = (
+                is_chat,
+                choice.get_mut("delta").and_then(Value::as_object_mut),
+            ) {
+                changed |= self.hold_arguments(i, d);
+            }
             let finish = choice
                 .get("finish_reason")
                 .and_then(Value::as_str)
@@ -834,7 +902,6 @@ impl StreamStamper {
                     piece = Some(s);
                 }
             }
-            let i = self.choice_index(idx);
             self.choices[i].tools |= tools;
             let tool_finish = finish.as_deref() == Some("tool_calls");
             if let Some(s) = piece {
@@ -865,6 +932,9 @@ impl StreamStamper {
                     changed = true;
                 }
                 if finish.is_some() {
+                    if self.release_arguments(i, idx, &mut before).is_err() {
+                        return self.block_choices();
+                    }
                     self.suffix(i, tool_finish, &mut before);
                 }
             } else if finish.is_some() {
@@ -878,6 +948,9 @@ impl StreamStamper {
                     let text = self.with_prefix(i, last.text);
                     self.choices[i].released = true;
                     before.extend(self.text_chunk(idx, &text, None));
+                }
+                if self.release_arguments(i, idx, &mut before).is_err() {
+                    return self.block_choices();
                 }
                 self.suffix(i, tool_finish, &mut before);
             }

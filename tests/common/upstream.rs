@@ -174,8 +174,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         let arguments = if text == "tool" {
             "{\"q\":\"x\"}".to_owned()
         } else {
-            json!({"q": "マイナンバーは123456789018です", "note": "say \"hi\"", "n": [1, {"k": "v"}]})
-                .to_string()
+            leak_arguments()
         };
         return axum::Json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": model,
@@ -232,10 +231,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .unwrap_or(false);
     let mut frames: Vec<String> = if text == "tool" {
         vec![tool_chunk(&model, "{\"q\":"), tool_chunk(&model, "\"x\"}")]
+    } else if text == "tool-leak" {
+        // Cut inside the My Number, so no fragment holds it whole.
+        let a = leak_arguments();
+        let cut = a.find("1234").map_or(0, |i| i + 4);
+        vec![tool_chunk(&model, &a[..cut]), tool_chunk(&model, &a[cut..])]
     } else {
         pieces.iter().map(|p| chunk(&model, p)).collect()
     };
-    frames.push(if text == "tool" {
+    frames.push(if text == "tool" || text == "tool-leak" {
         finish_with(&model, "tool_calls")
     } else {
         finish(&model)
@@ -290,6 +294,12 @@ fn finish_with(model: &str, reason: &str) -> String {
     let v = json!({"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1, "model": model,
         "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]});
     format!("data: {v}\n\n")
+}
+
+/// Tool-call arguments with a My Number and an escaped quote in them.
+fn leak_arguments() -> String {
+    json!({"q": "マイナンバーは123456789018です", "note": "say \"hi\"", "n": [1, {"k": "v"}]})
+        .to_string()
 }
 
 fn tool_chunk(model: &str, args: &str) -> String {
