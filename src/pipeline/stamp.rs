@@ -608,6 +608,8 @@ pub struct StreamStamper {
     template: Option<Map<String, Value>>,
     /// Responses API: events inserted so far, added to later sequence numbers.
     seq_shift: u64,
+    /// Responses function calls: item id and the arguments as released.
+    calls: Vec<(String, String)>,
     /// Responses API: per text part state.
     parts: Vec<PartState>,
     /// Responses API: the `response` object of `response.created`.
@@ -635,6 +637,7 @@ impl StreamStamper {
             choices: Vec::new(),
             template: None,
             seq_shift: 0,
+            calls: Vec::new(),
             parts: Vec::new(),
             resp_template: None,
             filter,
@@ -1103,14 +1106,14 @@ impl StreamStamper {
         upstream: &str,
         seq: Option<u64>,
         out: &mut Vec<SseEvent>,
-    ) -> Result<String, (usize, Blocked)> {
+    ) -> Result<String, Withheld> {
         let known = self.parts.iter().any(|p| p.key == key);
         let pi = self.part_index(key, output_index);
         if !known {
             let step = self.parts[pi].text.push(&mut self.filter, upstream);
             self.facts.capture(&step.masked);
             if step.blocked {
-                return Err((pi, Blocked));
+                return Err(Withheld::Part(pi));
             }
             if !step.text.is_empty() {
                 let text = self.part_release(pi, step.text);
@@ -1118,7 +1121,8 @@ impl StreamStamper {
                 out.push(ev);
             }
         }
-        self.flush_part(pi, seq, out).map_err(|b| (pi, b))?;
+        self.flush_part(pi, seq, out)
+            .map_err(|Blocked| Withheld::Part(pi))?;
         Ok(self.parts[pi].streamed.clone())
     }
 
@@ -1129,7 +1133,17 @@ impl StreamStamper {
         output_index: Option<&Value>,
         seq: Option<u64>,
         out: &mut Vec<SseEvent>,
-    ) -> Result<(), (usize, Blocked)> {
+    ) -> Result<(), Withheld> {
+        if item.get("type").and_then(Value::as_str) == Some("function_call") {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+            let upstream = item
+                .get("arguments")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let args = self.call_arguments(id.to_owned(), upstream)?;
+            item["arguments"] = json!(args);
+            return Ok(());
+        }
         if item.get("type").and_then(Value::as_str) != Some("message") {
             return Ok(());
         }
@@ -1169,7 +1183,7 @@ impl StreamStamper {
         let seq = obj.get("sequence_number").and_then(Value::as_u64);
         let mut out = Vec::new();
         let mut changed = false;
-        let result: Result<(), (usize, Blocked)> = (|| {
+        let result: Result<(), Withheld> = (|| {
             match kind.as_str() {
                 "response.created" | "response.in_progress" if self.resp_template.is_none() => {
                     self.resp_template = obj.get("response").cloned();
@@ -1181,7 +1195,7 @@ impl StreamStamper {
                         let step = self.parts[pi].text.push(&mut self.filter, d);
                         self.facts.capture(&step.masked);
                         if step.blocked {
-                            return Err((pi, Blocked));
+                            return Err(Withheld::Part(pi));
                         }
                         let text = self.part_release(pi, step.text);
                         if *d != text {
@@ -1223,6 +1237,36 @@ impl StreamStamper {
                         }
                         changed = true;
                     }
+                }
+                // A fragment of a call's arguments cannot be scanned alone: the deltas go
+                // out empty and `.done` brings the whole arguments, scanned, as one delta.
+                "response.function_call_arguments.delta" => {
+                    if let Some(Value::String(d)) = obj.get_mut("delta") {
+                        if !d.is_empty() {
+                            d.clear();
+                            changed = true;
+                        }
+                    }
+                }
+                "response.function_call_arguments.done" => {
+                    let id = obj
+                        .get("item_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let upstream = obj
+                        .get("arguments")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let args = self.call_arguments(id.to_owned(), upstream)?;
+                    let mut m = Map::new();
+                    m.insert("item_id".into(), json!(id));
+                    if let Some(oi) = obj.get("output_index") {
+                        m.insert("output_index".into(), oi.clone());
+                    }
+                    m.insert("delta".into(), json!(args));
+                    out.push(self.synth("response.function_call_arguments.delta", m, seq));
+                    obj.insert("arguments".into(), json!(args));
+                    changed = true;
                 }
                 "response.output_item.done" => {
                     let oi = obj.get("output_index").cloned();
@@ -1274,8 +1318,13 @@ impl StreamStamper {
             }
             Ok(())
         })();
-        if let Err((pi, Blocked)) = result {
-            return self.block_responses(pi, seq);
+        match result {
+            Err(Withheld::Part(pi)) => return self.block_responses(pi, seq),
+            Err(Withheld::Call) if !self.parts.is_empty() => {
+                return self.block_responses(self.parts.len() - 1, seq);
+            }
+            Err(Withheld::Call) => return self.block_call(seq),
+            Ok(()) => {}
         }
         if self.seq_shift > 0 {
             if let Some(s) = seq {
@@ -1292,6 +1341,36 @@ impl StreamStamper {
             out.push(ev);
         }
         out
+    }
+
+    /// The arguments of function call `id` as the client gets them: scanned as JSON and
+    /// restored once (the `.done` event, the item and the final response repeat them).
+    fn call_arguments(&mut self, id: String, upstream: &str) -> Result<String, Withheld> {
+        if let Some((_, a)) = self.calls.iter().find(|(k, _)| *k == id) {
+            return Ok(a.clone());
+        }
+        let mut args = upstream.to_owned();
+        edit_strings(&mut args, &mut |s| self.filter.scan(s));
+        self.facts.capture(&args);
+        if self.filter.blocked() {
+            return Err(Withheld::Call);
+        }
+        edit_strings(&mut args, &mut |s| self.filter.restore(s));
+        self.calls.push((id, args.clone()));
+        Ok(args)
+    }
+
+    /// Ends a Responses stream whose function call the policy withholds before any text
+    /// was streamed: an `error` event with the message (never the value), so the call
+    /// never reaches the caller's tools.
+    fn block_call(&mut self, seq: Option<u64>) -> Vec<SseEvent> {
+        self.blocked = true;
+        self.done = true;
+        let mut m = Map::new();
+        m.insert("code".into(), json!("content_filter"));
+        m.insert("message".into(), json!(self.filter.block_message()));
+        m.insert("param".into(), Value::Null);
+        vec![numbered("error", m, seq.unwrap_or(0) + self.seq_shift)]
     }
 
     /// Ends a Responses stream withheld by the policy. The OpenAI SDKs parse
@@ -1391,6 +1470,13 @@ fn numbered(kind: &str, mut fields: Map<String, Value>, seq: u64) -> SseEvent {
 #[derive(Debug)]
 struct Blocked;
 
+/// What a Responses stream withheld: a text part (by index) or a function call.
+#[derive(Debug)]
+enum Withheld {
+    Part(usize),
+    Call,
+}
+
 fn part_key(obj: &Map<String, Value>) -> (String, u64) {
     (
         obj.get("item_id")
@@ -1437,6 +1523,87 @@ mod tests {
         assert_eq!(items[0]["type"], "message");
         let text = items[0]["content"][0]["text"].as_str().unwrap();
         assert!(text.contains("phone_jp") && !text.contains("090"), "{text}");
+    }
+
+    /// A Responses stream whose only output is a function call, its phone split in two deltas.
+    fn call_stream() -> Vec<SseEvent> {
+        let args = r#"{"tel":"090-1234-5678"}"#;
+        let item = json!({"type": "function_call", "id": "fc_1", "call_id": "c", "name": "f",
+            "arguments": args, "status": "completed"});
+        let mut added = item.clone();
+        added["arguments"] = json!("");
+        [
+            json!({"type": "response.created", "response": {"id": "r", "status": "in_progress", "output": []}}),
+            json!({"type": "response.output_item.added", "output_index": 0, "item": added}),
+            json!({"type": "response.function_call_arguments.delta", "item_id": "fc_1", "output_index": 0, "delta": &args[..14]}),
+            json!({"type": "response.function_call_arguments.delta", "item_id": "fc_1", "output_index": 0, "delta": &args[14..]}),
+            json!({"type": "response.function_call_arguments.done", "item_id": "fc_1", "output_index": 0, "arguments": args}),
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+            json!({"type": "response.completed", "response": {"id": "r", "status": "completed", "output": [item],
+                "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}}}),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut v)| {
+            v["sequence_number"] = json!(n);
+            SseEvent::named(v["type"].as_str().unwrap(), v.clone())
+        })
+        .collect()
+    }
+
+    fn run(policy: &str) -> Vec<Value> {
+        let mut s = StreamStamper::new(Operation::Responses, None, false, filter(policy));
+        let mut out = Vec::new();
+        for ev in call_stream() {
+            out.extend(s.on_event(ev));
+        }
+        out.extend(s.finish());
+        out.iter()
+            .map(|e| serde_json::from_str(&e.data).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn responses_stream_function_call_arguments_are_masked_whole() {
+        let events = run("name = \"t\"\n[groups]\npii = \"mask\"\n");
+        let text = format!("{events:?}");
+        assert!(!text.contains("1234"), "{text}");
+        let deltas: String = events
+            .iter()
+            .filter(|e| e["type"] == "response.function_call_arguments.delta")
+            .map(|e| e["delta"].as_str().unwrap())
+            .collect();
+        assert_eq!(deltas, r#"{"tel":"[電話番号_1]"}"#);
+        let find = |t: &str| events.iter().find(|e| e["type"] == t).unwrap();
+        assert_eq!(
+            find("response.function_call_arguments.done")["arguments"],
+            deltas
+        );
+        assert_eq!(
+            find("response.output_item.done")["item"]["arguments"],
+            deltas
+        );
+        assert_eq!(
+            find("response.completed")["response"]["output"][0]["arguments"],
+            deltas
+        );
+        let seqs: Vec<u64> = events
+            .iter()
+            .map(|e| e["sequence_number"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_blocked_responses_stream_function_call_ends_with_an_error_event() {
+        let events = run("name = \"t\"\n[groups]\npii = \"block\"\n");
+        let text = format!("{events:?}");
+        assert!(!text.contains("1234"), "{text}");
+        let last = events.last().unwrap();
+        assert_eq!(last["type"], "error");
+        assert_eq!(last["code"], "content_filter");
+        assert!(last["message"].as_str().unwrap().contains("phone_jp"));
+        assert!(!events.iter().any(|e| e["type"] == "response.completed"));
     }
 
     #[test]
