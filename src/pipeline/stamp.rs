@@ -580,9 +580,10 @@ struct ChoiceState {
     /// `finish_reason` seen (or the stream was closed for it).
     finished: bool,
     text: TextFilter,
-    /// Tool-call arguments held back by tool-call index: a fragment cannot be scanned
-    /// alone, so each call's arguments are sent whole when the choice ends.
-    args: Vec<(u64, String)>,
+    /// Tool-call arguments held back by tool-call index (`None`: the legacy
+    /// `function_call`): a fragment cannot be scanned alone, so each call's arguments are
+    /// sent whole when the choice ends.
+    args: Vec<(Option<u64>, String)>,
 }
 
 /// One Responses-API text part: `(item_id, content_index)`.
@@ -748,15 +749,27 @@ impl StreamStamper {
     /// Takes the argument fragments out of a chat delta's tool calls and holds them;
     /// returns whether the delta changed.
     fn hold_arguments(&mut self, i: usize, delta: &mut Map<String, Value>) -> bool {
-        let Some(calls) = delta.get_mut("tool_calls").and_then(Value::as_array_mut) else {
-            return false;
-        };
+        let mut pieces: Vec<(Option<u64>, &mut String)> = Vec::new();
+        for (key, value) in delta.iter_mut() {
+            match key.as_str() {
+                "tool_calls" => {
+                    for call in value.as_array_mut().into_iter().flatten() {
+                        let tidx = call.get("index").and_then(Value::as_u64).unwrap_or(0);
+                        if let Some(Value::String(p)) = call.pointer_mut("/function/arguments") {
+                            pieces.push((Some(tidx), p));
+                        }
+                    }
+                }
+                "function_call" => {
+                    if let Some(Value::String(p)) = value.get_mut("arguments") {
+                        pieces.push((None, p));
+                    }
+                }
+                _ => {}
+            }
+        }
         let mut changed = false;
-        for call in calls {
-            let tidx = call.get("index").and_then(Value::as_u64).unwrap_or(0);
-            let Some(Value::String(piece)) = call.pointer_mut("/function/arguments") else {
-                continue;
-            };
+        for (tidx, piece) in pieces {
             if piece.is_empty() {
                 continue;
             }
@@ -792,10 +805,13 @@ impl StreamStamper {
             let Some(mut chunk) = self.template.clone() else {
                 continue;
             };
+            let delta = match tidx {
+                Some(t) => json!({"tool_calls": [{"index": t, "function": {"arguments": args}}]}),
+                None => json!({"function_call": {"arguments": args}}),
+            };
             chunk.insert(
                 "choices".into(),
-                json!([{"index": idx, "delta": {"tool_calls": [{"index": tidx,
-                    "function": {"arguments": args}}]}, "logprobs": null, "finish_reason": null}]),
+                json!([{"index": idx, "delta": delta, "logprobs": null, "finish_reason": null}]),
             );
             out.push(SseEvent::data(Value::Object(chunk).to_string()));
         }
@@ -1604,6 +1620,51 @@ mod tests {
         assert_eq!(last["code"], "content_filter");
         assert!(last["message"].as_str().unwrap().contains("phone_jp"));
         assert!(!events.iter().any(|e| e["type"] == "response.completed"));
+    }
+
+    #[test]
+    fn legacy_function_call_arguments_in_chat_streams_are_held_and_masked() {
+        let mut s = StreamStamper::new(
+            Operation::ChatCompletions,
+            None,
+            false,
+            filter("name = \"t\"\n[groups]\npii = \"mask\"\n"),
+        );
+        let chunk = |delta: Value, finish: Value| {
+            SseEvent::data(
+                json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+                .to_string(),
+            )
+        };
+        let mut out = Vec::new();
+        out.extend(s.on_event(chunk(
+            json!({"role": "assistant", "content": null, "function_call": {"name": "f", "arguments": "{\"tel\":\"090-12"}}),
+            Value::Null,
+        )));
+        out.extend(s.on_event(chunk(
+            json!({"function_call": {"arguments": "34-5678\"}"}}),
+            Value::Null,
+        )));
+        out.extend(s.on_event(chunk(json!({}), json!("function_call"))));
+        let events: Vec<Value> = out
+            .iter()
+            .map(|e| serde_json::from_str(&e.data).unwrap())
+            .collect();
+        let args: String = events
+            .iter()
+            .filter_map(|e| e.pointer("/choices/0/delta/function_call/arguments"))
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(args, r#"{"tel":"[電話番号_1]"}"#);
+        assert_eq!(
+            events[0]["choices"][0]["delta"]["function_call"]["name"],
+            "f"
+        );
+        assert_eq!(
+            events.last().unwrap()["choices"][0]["finish_reason"],
+            "function_call"
+        );
     }
 
     #[test]
