@@ -25,6 +25,7 @@ AZURE_API_VERSION = "2024-10-21"
 PROMPT_JA = "会議の議事録を三行で要約してください。日時は来週の火曜日です。"
 PROMPT_EN = "Summarise the minutes of the meeting in three lines."
 PROMPT_MIXED = "Rustで「こんにちは、世界」と表示するコードを書いてください。"
+PROMPT_PHONE = "山田太郎様に090-1234-5678へ折り返すよう伝えて \"至急\""
 
 # mamori stamps every text answer with this notice (Q11 disclosure); the mock echoes the prompt.
 NOTICE = (
@@ -166,6 +167,18 @@ def chat_tool_calls(client, prompt):
                     args.append(tc.function.arguments)
     expect_eq(json.loads("".join(args))["input"], prompt, "streamed tool arguments")
     expect_eq("".join(content), "", "no notice text in a tool-call stream")
+
+
+def chat_tool_calls_restored(client, prompt):
+    # The phone is masked on the way up; the tool gets it back in valid JSON arguments,
+    # also through the SDK's streaming helper, which assembles the call itself.
+    import json
+
+    chat_tool_calls(client, prompt)
+    with client.chat.completions.stream(model=CHAT_MODEL, messages=user(prompt), tools=TOOLS) as s:
+        final = s.get_final_completion()
+    call = final.choices[0].message.tool_calls[0]
+    expect_eq(json.loads(call.function.arguments)["input"], prompt, "stream helper tool arguments")
 
 
 def legacy_completions(client, prompt):
@@ -368,6 +381,7 @@ def main():
             (check(f"{style}: chat streaming (English)")(chat_streaming), client, PROMPT_EN),
             (check(f"{style}: chat JSON mode stays JSON")(chat_json_mode), client, PROMPT_JA),
             (check(f"{style}: chat tool calls untouched")(chat_tool_calls), client, PROMPT_JA),
+            (check(f"{style}: masked values restored in tool arguments")(chat_tool_calls_restored), client, PROMPT_PHONE),
             (check(f"{style}: legacy completions")(legacy_completions), client, PROMPT_JA),
             (check(f"{style}: legacy completions streaming")(legacy_completions_streaming), client, PROMPT_MIXED),
             (check(f"{style}: embeddings, SDK default (base64)")(embeddings_default), client),
