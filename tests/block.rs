@@ -212,30 +212,42 @@ async fn secrets_in_the_output_are_masked_before_the_client_sees_them() {
     );
 }
 
-#[tokio::test]
-async fn output_the_policy_blocks_is_withheld_with_content_filter() {
+/// A gateway whose key `mk-test-outblock` masks personal data in requests and blocks it
+/// in answers.
+async fn outblock_gateway() -> (Gateway, upstream::Upstream, tempfile::TempDir) {
     let policies = policies_with(&[(
         "outblock.toml",
         "name = \"outblock\"\n[groups]\npii = { request = \"mask\", response = \"block\" }\n",
     )]);
     let extra = key_block("mk-test-outblock", "ob", "policy = \"outblock\"");
-    let (gw, _up) = start_with_policies(policies.path(), &extra).await;
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth("mk-test-outblock")
-        .json(&chat_body("gpt-4o-mini", "leak-mynumber", false))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.text().await.unwrap();
-    assert!(!body.contains("123456789018"), "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["choices"][0]["finish_reason"], "content_filter");
-    assert!(v["choices"][0]["message"]["content"]
-        .as_str()
-        .unwrap()
-        .contains("my_number"));
+    let (gw, up) = start_with_policies(policies.path(), &extra).await;
+    (gw, up, policies)
+}
+
+#[tokio::test]
+async fn output_the_policy_blocks_is_withheld_with_content_filter() {
+    let (gw, _up, _policies) = outblock_gateway().await;
+    // In the text, and in a tool call's arguments (which must never reach the caller's tools).
+    for prompt in ["leak-mynumber", "tool-leak"] {
+        let resp = client()
+            .post(gw.url("/v1/chat/completions"))
+            .bearer_auth("mk-test-outblock")
+            .json(&chat_body("gpt-4o-mini", prompt, false))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains("123456789018"), "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["choices"][0]["finish_reason"], "content_filter");
+        let msg = &v["choices"][0]["message"];
+        assert!(msg.get("tool_calls").is_none(), "{body}");
+        assert!(
+            msg["content"].as_str().unwrap().contains("my_number"),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -400,34 +412,6 @@ async fn tool_call_arguments_in_answers_are_scanned_and_stay_valid_json() {
     assert_eq!(args["note"], "say \"hi\"");
     assert_eq!(args["n"][1]["k"], "v");
     assert_eq!(v["choices"][0]["finish_reason"], "tool_calls");
-}
-
-#[tokio::test]
-async fn a_tool_call_the_policy_blocks_never_reaches_the_callers_tools() {
-    let policies = policies_with(&[(
-        "outblock.toml",
-        "name = \"outblock\"\n[groups]\npii = { request = \"mask\", response = \"block\" }\n",
-    )]);
-    let extra = key_block("mk-test-outblock", "ob", "policy = \"outblock\"");
-    let (gw, _up) = start_with_policies(policies.path(), &extra).await;
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth("mk-test-outblock")
-        .json(&chat_body("gpt-4o-mini", "tool-leak", false))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.text().await.unwrap();
-    assert!(!body.contains("123456789018"), "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    let msg = &v["choices"][0]["message"];
-    assert!(msg.get("tool_calls").is_none(), "{body}");
-    assert!(
-        msg["content"].as_str().unwrap().contains("my_number"),
-        "{body}"
-    );
-    assert_eq!(v["choices"][0]["finish_reason"], "content_filter");
 }
 
 #[tokio::test]

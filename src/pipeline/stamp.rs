@@ -436,12 +436,7 @@ fn for_each_output_text(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut Str
             }
         }
         Operation::Responses => {
-            for item in v
-                .get_mut("output")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
+            for item in output_items_mut(v) {
                 if item.get("type").and_then(Value::as_str) != Some("message") {
                     continue;
                 }
@@ -489,12 +484,7 @@ fn for_each_tool_arguments(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut 
             }
         }
         Operation::Responses => {
-            for item in v
-                .get_mut("output")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
+            for item in output_items_mut(v) {
                 if item.get("type").and_then(Value::as_str) != Some("function_call") {
                     continue;
                 }
@@ -532,6 +522,14 @@ fn visit_strings(v: &mut Value, f: &mut dyn FnMut(&mut String)) {
         Value::Object(map) => map.values_mut().for_each(|i| visit_strings(i, f)),
         _ => {}
     }
+}
+
+/// The items of a Responses answer's `output` array.
+fn output_items_mut(v: &mut Value) -> impl Iterator<Item = &mut Value> {
+    v.get_mut("output")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
 }
 
 fn choices_mut(v: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
