@@ -7,7 +7,8 @@
 //! each text as a `RawValue`: its byte range in the body. Unchanged answers are
 //! forwarded as they came; a changed text is spliced into the original bytes.
 //! Answers that do not fit these shapes fall back to the tree (the caller's job), and so do
-//! answers with tool or function calls, whose arguments are JSON inside a string.
+//! answers with tool or function calls (whose arguments are JSON inside a string) or a
+//! refusal.
 
 use std::ops::Range;
 
@@ -81,6 +82,7 @@ struct ChatMessage<'a> {
     content: Option<&'a RawValue>,
     tool_calls: Option<Vec<IgnoredAny>>,
     function_call: Option<IgnoredAny>,
+    refusal: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -135,7 +137,10 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
             let chat: Chat<'_> = serde_json::from_slice(body).ok()?;
             out.usage = chat.usage.and_then(UsageIn::into_usage);
             for msg in chat.choices.into_iter().filter_map(|c| c.message) {
-                if msg.tool_calls.is_some_and(|t| !t.is_empty()) || msg.function_call.is_some() {
+                if msg.tool_calls.is_some_and(|t| !t.is_empty())
+                    || msg.function_call.is_some()
+                    || msg.refusal.is_some()
+                {
                     return None;
                 }
                 if let Some(raw) = msg.content {
@@ -162,6 +167,9 @@ pub fn locate(op: Operation, body: &[u8]) -> Option<Located> {
                 };
                 let parts: Vec<ResponsesPart<'_>> = serde_json::from_str(content.get()).ok()?;
                 for part in parts {
+                    if part.kind == Some("refusal") {
+                        return None;
+                    }
                     let (Some("output_text"), Some(raw)) = (part.kind, part.text) else {
                         continue;
                     };
@@ -224,7 +232,7 @@ mod tests {
 
     #[test]
     fn chat_texts_usage_and_tool_calls() {
-        let body = br#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"\u3053\u3093\u306b\u3061\u306f \"hi\""},"finish_reason":"stop"},{"message":{"content":null,"tool_calls":[]}},{"message":{"content":"call"}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0}}}"#;
+        let body = br#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"\u3053\u3093\u306b\u3061\u306f \"hi\"","refusal":null},"finish_reason":"stop"},{"message":{"content":null,"tool_calls":[]}},{"message":{"content":"call"}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0}}}"#;
         let l = locate(Operation::ChatCompletions, body).unwrap();
         assert_eq!(l.texts.len(), 2);
         assert_eq!(l.texts[0].text, "こんにちは \"hi\"");
@@ -233,6 +241,7 @@ mod tests {
         for calls in [
             r#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"t"}]}}]}"#,
             r#"{"choices":[{"message":{"content":null,"function_call":{"name":"f"}}}]}"#,
+            r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#,
         ] {
             assert!(locate(Operation::ChatCompletions, calls.as_bytes()).is_none());
         }
@@ -245,10 +254,14 @@ mod tests {
 
     #[test]
     fn responses_parts_and_output_text() {
-        let body = br#"{"output":[{"type":"reasoning","summary":[]},{"type":"message","content":[{"type":"output_text","text":"a"},{"type":"refusal","refusal":"no"}]}],"output_text":"a","usage":{"input_tokens":1,"output_tokens":2}}"#;
+        let body = br#"{"output":[{"type":"reasoning","summary":[]},{"type":"message","content":[{"type":"output_text","text":"a"}]}],"output_text":"a","usage":{"input_tokens":1,"output_tokens":2}}"#;
         let l = locate(Operation::Responses, body).unwrap();
-        let call = br#"{"output":[{"type":"function_call","arguments":"{}"}]}"#;
-        assert!(locate(Operation::Responses, call).is_none());
+        for other in [
+            &br#"{"output":[{"type":"function_call","arguments":"{}"}]}"#[..],
+            br#"{"output":[{"type":"message","content":[{"type":"refusal","refusal":"no"}]}]}"#,
+        ] {
+            assert!(locate(Operation::Responses, other).is_none());
+        }
         assert_eq!(l.texts.len(), 1);
         assert_eq!(&body[l.texts[0].span.clone()], b"\"a\"");
         assert_eq!(l.output_text.unwrap().text, "a");

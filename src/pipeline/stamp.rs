@@ -426,6 +426,10 @@ fn for_each_output_text(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut Str
                 if let Some(Value::String(content)) = msg.get_mut("content") {
                     f(content, has_tools);
                 }
+                // A refusal is the model's own words: scanned, with no notice.
+                if let Some(Value::String(refusal)) = msg.get_mut("refusal") {
+                    f(refusal, true);
+                }
             }
         }
         Operation::Completions => {
@@ -446,11 +450,13 @@ fn for_each_output_text(op: Operation, v: &mut Value, f: &mut dyn FnMut(&mut Str
                     .into_iter()
                     .flatten()
                 {
-                    if part.get("type").and_then(Value::as_str) != Some("output_text") {
-                        continue;
-                    }
-                    if let Some(Value::String(text)) = part.get_mut("text") {
-                        f(text, false);
+                    let (field, machine) = match part.get("type").and_then(Value::as_str) {
+                        Some("output_text") => ("text", false),
+                        Some("refusal") => ("refusal", true),
+                        _ => continue,
+                    };
+                    if let Some(Value::String(text)) = part.get_mut(field) {
+                        f(text, machine);
                     }
                 }
             }
@@ -578,10 +584,20 @@ struct ChoiceState {
     /// `finish_reason` seen (or the stream was closed for it).
     finished: bool,
     text: TextFilter,
-    /// Tool-call arguments held back by tool-call index (`None`: the legacy
-    /// `function_call`): a fragment cannot be scanned alone, so each call's arguments are
-    /// sent whole when the choice ends.
-    args: Vec<(Option<u64>, String)>,
+    /// Tool-call arguments and refusal text held back: a fragment cannot be scanned
+    /// alone, so each is sent whole when the choice ends.
+    held: Vec<(Held, String)>,
+}
+
+/// What a chat stream holds back until its choice ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// A tool call's arguments, by tool-call index.
+    Tool(u64),
+    /// The legacy `function_call`'s arguments.
+    Function,
+    /// The `refusal` text.
+    Refusal,
 }
 
 /// One Responses-API text part: `(item_id, content_index)`.
@@ -607,8 +623,9 @@ pub struct StreamStamper {
     template: Option<Map<String, Value>>,
     /// Responses API: events inserted so far, added to later sequence numbers.
     seq_shift: u64,
-    /// Responses function calls: item id and the arguments as released.
-    calls: Vec<(String, String)>,
+    /// Responses function-call arguments (by item id) and refusals (by item id and
+    /// content index) as released.
+    whole: Vec<(String, String)>,
     /// Responses API: per text part state.
     parts: Vec<PartState>,
     /// Responses API: the `response` object of `response.created`.
@@ -636,7 +653,7 @@ impl StreamStamper {
             choices: Vec::new(),
             template: None,
             seq_shift: 0,
-            calls: Vec::new(),
+            whole: Vec::new(),
             parts: Vec::new(),
             resp_template: None,
             filter,
@@ -739,42 +756,43 @@ impl StreamStamper {
             self.choices[i].released = true;
             out.extend(self.text_chunk(idx, &text, None));
         }
-        self.release_arguments(i, idx, out)?;
+        self.release_held(i, idx, out)?;
         self.suffix(i, false, out);
         Ok(())
     }
 
-    /// Takes the argument fragments out of a chat delta's tool calls and holds them;
+    /// Takes tool-call argument and refusal fragments out of a chat delta and holds them;
     /// returns whether the delta changed.
-    fn hold_arguments(&mut self, i: usize, delta: &mut Map<String, Value>) -> bool {
-        let mut pieces: Vec<(Option<u64>, &mut String)> = Vec::new();
+    fn hold_back(&mut self, i: usize, delta: &mut Map<String, Value>) -> bool {
+        let mut pieces: Vec<(Held, &mut String)> = Vec::new();
         for (key, value) in delta.iter_mut() {
-            match key.as_str() {
-                "tool_calls" => {
-                    for call in value.as_array_mut().into_iter().flatten() {
+            match (key.as_str(), value) {
+                ("tool_calls", Value::Array(calls)) => {
+                    for call in calls {
                         let tidx = call.get("index").and_then(Value::as_u64).unwrap_or(0);
                         if let Some(Value::String(p)) = call.pointer_mut("/function/arguments") {
-                            pieces.push((Some(tidx), p));
+                            pieces.push((Held::Tool(tidx), p));
                         }
                     }
                 }
-                "function_call" => {
+                ("function_call", value) => {
                     if let Some(Value::String(p)) = value.get_mut("arguments") {
-                        pieces.push((None, p));
+                        pieces.push((Held::Function, p));
                     }
                 }
+                ("refusal", Value::String(p)) => pieces.push((Held::Refusal, p)),
                 _ => {}
             }
         }
         let mut changed = false;
-        for (tidx, piece) in pieces {
+        for (kind, piece) in pieces {
             if piece.is_empty() {
                 continue;
             }
-            let held = &mut self.choices[i].args;
-            match held.iter_mut().find(|(k, _)| *k == tidx) {
+            let held = &mut self.choices[i].held;
+            match held.iter_mut().find(|(k, _)| *k == kind) {
                 Some((_, a)) => a.push_str(piece),
-                None => held.push((tidx, piece.clone())),
+                None => held.push((kind, piece.clone())),
             }
             piece.clear();
             changed = true;
@@ -782,30 +800,38 @@ impl StreamStamper {
         changed
     }
 
-    /// Scans the held tool-call arguments of choice `i` (as JSON, so they stay valid),
-    /// restores the request's values and sends each call's arguments as one delta.
-    fn release_arguments(
-        &mut self,
-        i: usize,
-        idx: u64,
-        out: &mut Vec<SseEvent>,
-    ) -> Result<(), Blocked> {
-        let mut held = std::mem::take(&mut self.choices[i].args);
-        for (_, args) in &mut held {
-            edit_strings(args, &mut |s| self.filter.scan(s));
-            self.facts.capture(args);
+    /// Scans what choice `i` held back (arguments as JSON, so they stay valid), restores
+    /// the request's values and sends each piece whole as one delta.
+    fn release_held(&mut self, i: usize, idx: u64, out: &mut Vec<SseEvent>) -> Result<(), Blocked> {
+        let mut held = std::mem::take(&mut self.choices[i].held);
+        for (kind, text) in &mut held {
+            if *kind == Held::Refusal {
+                self.filter.scan(text);
+            } else {
+                edit_strings(text, &mut |s| self.filter.scan(s));
+            }
+            self.facts.capture(text);
         }
         if self.filter.blocked() {
             return Err(Blocked);
         }
-        for (tidx, mut args) in held {
-            edit_strings(&mut args, &mut |s| self.filter.restore(s));
+        for (kind, mut text) in held {
             let Some(mut chunk) = self.template.clone() else {
                 continue;
             };
-            let delta = match tidx {
-                Some(t) => json!({"tool_calls": [{"index": t, "function": {"arguments": args}}]}),
-                None => json!({"function_call": {"arguments": args}}),
+            let delta = match kind {
+                Held::Tool(t) => {
+                    edit_strings(&mut text, &mut |s| self.filter.restore(s));
+                    json!({"tool_calls": [{"index": t, "function": {"arguments": text}}]})
+                }
+                Held::Function => {
+                    edit_strings(&mut text, &mut |s| self.filter.restore(s));
+                    json!({"function_call": {"arguments": text}})
+                }
+                Held::Refusal => {
+                    self.filter.restore(&mut text);
+                    json!({"refusal": text})
+                }
             };
             chunk.insert(
                 "choices".into(),
@@ -894,7 +920,7 @@ impl StreamStamper {
                 is_chat,
                 choice.get_mut("delta").and_then(Value::as_object_mut),
             ) {
-                changed |= self.hold_arguments(i, d);
+                changed |= self.hold_back(i, d);
             }
             let finish = choice
                 .get("finish_reason")
@@ -949,7 +975,7 @@ impl StreamStamper {
                     changed = true;
                 }
                 if finish.is_some() {
-                    if self.release_arguments(i, idx, &mut before).is_err() {
+                    if self.release_held(i, idx, &mut before).is_err() {
                         return self.block_choices();
                     }
                     self.suffix(i, tool_finish, &mut before);
@@ -966,7 +992,7 @@ impl StreamStamper {
                     self.choices[i].released = true;
                     before.extend(self.text_chunk(idx, &text, None));
                 }
-                if self.release_arguments(i, idx, &mut before).is_err() {
+                if self.release_held(i, idx, &mut before).is_err() {
                     return self.block_choices();
                 }
                 self.suffix(i, tool_finish, &mut before);
@@ -1154,7 +1180,7 @@ impl StreamStamper {
                 .get("arguments")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let args = self.call_arguments(id.to_owned(), upstream)?;
+            let args = self.release_whole(id.to_owned(), upstream, true)?;
             item["arguments"] = json!(args);
             return Ok(());
         }
@@ -1173,6 +1199,15 @@ impl StreamStamper {
             .flatten()
             .enumerate()
         {
+            if part.get("type").and_then(Value::as_str) == Some("refusal") {
+                let upstream = part
+                    .get("refusal")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let text = self.release_whole(format!("{id}/{ci}"), upstream, false)?;
+                part["refusal"] = json!(text);
+                continue;
+            }
             if part.get("type").and_then(Value::as_str) != Some("output_text") {
                 continue;
             }
@@ -1250,11 +1285,20 @@ impl StreamStamper {
                             p["text"] = json!(text);
                         }
                         changed = true;
+                    } else if let Some(Value::String(r)) =
+                        obj.get("part").and_then(|p| p.get("refusal"))
+                    {
+                        let (item, ci) = key;
+                        let text = self.release_whole(format!("{item}/{ci}"), r, false)?;
+                        if let Some(p) = obj.get_mut("part") {
+                            p["refusal"] = json!(text);
+                        }
+                        changed = true;
                     }
                 }
-                // A fragment of a call's arguments cannot be scanned alone: the deltas go
-                // out empty and `.done` brings the whole arguments, scanned, as one delta.
-                "response.function_call_arguments.delta" => {
+                // A fragment of a call's arguments or of a refusal cannot be scanned alone:
+                // the deltas go out empty and `.done` brings the whole, scanned, as one delta.
+                "response.function_call_arguments.delta" | "response.refusal.delta" => {
                     if let Some(Value::String(d)) = obj.get_mut("delta") {
                         if !d.is_empty() {
                             d.clear();
@@ -1271,7 +1315,7 @@ impl StreamStamper {
                         .get("arguments")
                         .and_then(Value::as_str)
                         .unwrap_or_default();
-                    let args = self.call_arguments(id.to_owned(), upstream)?;
+                    let args = self.release_whole(id.to_owned(), upstream, true)?;
                     let mut m = Map::new();
                     m.insert("item_id".into(), json!(id));
                     if let Some(oi) = obj.get("output_index") {
@@ -1280,6 +1324,24 @@ impl StreamStamper {
                     m.insert("delta".into(), json!(args));
                     out.push(self.synth("response.function_call_arguments.delta", m, seq));
                     obj.insert("arguments".into(), json!(args));
+                    changed = true;
+                }
+                "response.refusal.done" => {
+                    let (item, ci) = part_key(&obj);
+                    let upstream = obj
+                        .get("refusal")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let text = self.release_whole(format!("{item}/{ci}"), upstream, false)?;
+                    let mut m = Map::new();
+                    for k in ["item_id", "output_index", "content_index"] {
+                        if let Some(v) = obj.get(k) {
+                            m.insert(k.into(), v.clone());
+                        }
+                    }
+                    m.insert("delta".into(), json!(text));
+                    out.push(self.synth("response.refusal.delta", m, seq));
+                    obj.insert("refusal".into(), json!(text));
                     changed = true;
                 }
                 "response.output_item.done" => {
@@ -1334,10 +1396,10 @@ impl StreamStamper {
         })();
         match result {
             Err(Withheld::Part(pi)) => return self.block_responses(pi, seq),
-            Err(Withheld::Call) if !self.parts.is_empty() => {
+            Err(Withheld::Whole) if !self.parts.is_empty() => {
                 return self.block_responses(self.parts.len() - 1, seq);
             }
-            Err(Withheld::Call) => return self.block_call(seq),
+            Err(Withheld::Whole) => return self.block_whole(seq),
             Ok(()) => {}
         }
         if self.seq_shift > 0 {
@@ -1357,27 +1419,41 @@ impl StreamStamper {
         out
     }
 
-    /// The arguments of function call `id` as the client gets them: scanned as JSON and
-    /// restored once (the `.done` event, the item and the final response repeat them).
-    fn call_arguments(&mut self, id: String, upstream: &str) -> Result<String, Withheld> {
-        if let Some((_, a)) = self.calls.iter().find(|(k, _)| *k == id) {
+    /// A function call's arguments (`json`) or a refusal as the client gets them: scanned
+    /// whole and restored once, under `key`, since the `.done` event, the item and the
+    /// final response repeat them.
+    fn release_whole(
+        &mut self,
+        key: String,
+        upstream: &str,
+        json: bool,
+    ) -> Result<String, Withheld> {
+        if let Some((_, a)) = self.whole.iter().find(|(k, _)| *k == key) {
             return Ok(a.clone());
         }
-        let mut args = upstream.to_owned();
-        edit_strings(&mut args, &mut |s| self.filter.scan(s));
-        self.facts.capture(&args);
-        if self.filter.blocked() {
-            return Err(Withheld::Call);
+        let mut text = upstream.to_owned();
+        if json {
+            edit_strings(&mut text, &mut |s| self.filter.scan(s));
+        } else {
+            self.filter.scan(&mut text);
         }
-        edit_strings(&mut args, &mut |s| self.filter.restore(s));
-        self.calls.push((id, args.clone()));
-        Ok(args)
+        self.facts.capture(&text);
+        if self.filter.blocked() {
+            return Err(Withheld::Whole);
+        }
+        if json {
+            edit_strings(&mut text, &mut |s| self.filter.restore(s));
+        } else {
+            self.filter.restore(&mut text);
+        }
+        self.whole.push((key, text.clone()));
+        Ok(text)
     }
 
-    /// Ends a Responses stream whose function call the policy withholds before any text
-    /// was streamed: an `error` event with the message (never the value), so the call
-    /// never reaches the caller's tools.
-    fn block_call(&mut self, seq: Option<u64>) -> Vec<SseEvent> {
+    /// Ends a Responses stream whose function call or refusal the policy withholds before
+    /// any text was streamed: an `error` event with the message (never the value), so a
+    /// call never reaches the caller's tools.
+    fn block_whole(&mut self, seq: Option<u64>) -> Vec<SseEvent> {
         self.blocked = true;
         self.done = true;
         let mut m = Map::new();
@@ -1484,11 +1560,12 @@ fn numbered(kind: &str, mut fields: Map<String, Value>, seq: u64) -> SseEvent {
 #[derive(Debug)]
 struct Blocked;
 
-/// What a Responses stream withheld: a text part (by index) or a function call.
+/// What a Responses stream withheld: a text part (by index), or something released
+/// whole (a function call's arguments, a refusal).
 #[derive(Debug)]
 enum Withheld {
     Part(usize),
-    Call,
+    Whole,
 }
 
 fn part_key(obj: &Map<String, Value>) -> (String, u64) {
@@ -1663,6 +1740,70 @@ mod tests {
             events.last().unwrap()["choices"][0]["finish_reason"],
             "function_call"
         );
+    }
+
+    #[test]
+    fn refusals_are_scanned_whole_and_streamed() {
+        let mask = "name = \"t\"\n[groups]\npii = \"mask\"\n";
+        // A whole chat answer.
+        let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"090-1234-5678 is not mine to call"},"finish_reason":"stop"}]}"#;
+        let (out, facts) = stamp_whole(Operation::ChatCompletions, body, None, &mut filter(mask));
+        let v: Value = serde_json::from_slice(&out.unwrap()).unwrap();
+        let refusal = v["choices"][0]["message"]["refusal"].as_str().unwrap();
+        assert_eq!(refusal, "[電話番号_1] is not mine to call");
+        assert_eq!(facts.output, refusal);
+        // A chat stream: the refusal is held and sent whole.
+        let mut s = StreamStamper::new(Operation::ChatCompletions, None, false, filter(mask));
+        let chunk = |delta: Value, finish: Value| {
+            SseEvent::data(
+                json!({"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+                .to_string(),
+            )
+        };
+        let mut out = s.on_event(chunk(json!({"refusal": "090-12"}), Value::Null));
+        out.extend(s.on_event(chunk(json!({"refusal": "34-5678 no"}), Value::Null)));
+        out.extend(s.on_event(chunk(json!({}), json!("stop"))));
+        let streamed: String = out
+            .iter()
+            .map(|e| serde_json::from_str::<Value>(&e.data).unwrap())
+            .filter_map(|v| {
+                v.pointer("/choices/0/delta/refusal")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(streamed, "[電話番号_1] no");
+        // A Responses stream.
+        let part = |r: &str| json!({"type": "refusal", "refusal": r});
+        let item = json!({"type": "message", "id": "m1", "role": "assistant", "content": [part("090-1234-5678 no")]});
+        let events = [
+            json!({"type": "response.refusal.delta", "item_id": "m1", "output_index": 0, "content_index": 0, "delta": "090-12"}),
+            json!({"type": "response.refusal.delta", "item_id": "m1", "output_index": 0, "content_index": 0, "delta": "34-5678 no"}),
+            json!({"type": "response.refusal.done", "item_id": "m1", "output_index": 0, "content_index": 0, "refusal": "090-1234-5678 no"}),
+            json!({"type": "response.content_part.done", "item_id": "m1", "output_index": 0, "content_index": 0, "part": part("090-1234-5678 no")}),
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ];
+        let mut s = StreamStamper::new(Operation::Responses, None, false, filter(mask));
+        let mut out = Vec::new();
+        for (n, mut e) in events.into_iter().enumerate() {
+            e["sequence_number"] = json!(n);
+            out.extend(s.on_event(SseEvent::named(e["type"].as_str().unwrap(), e.clone())));
+        }
+        let out: Vec<Value> = out
+            .iter()
+            .map(|e| serde_json::from_str(&e.data).unwrap())
+            .collect();
+        assert!(!format!("{out:?}").contains("1234"), "{out:?}");
+        let deltas: String = out
+            .iter()
+            .filter(|e| e["type"] == "response.refusal.delta")
+            .map(|e| e["delta"].as_str().unwrap())
+            .collect();
+        assert_eq!(deltas, "[電話番号_1] no");
+        assert_eq!(out[3]["refusal"], deltas);
+        assert_eq!(out[4]["part"]["refusal"], deltas);
+        assert_eq!(out[5]["item"]["content"][0]["refusal"], deltas);
     }
 
     #[test]
