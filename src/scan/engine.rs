@@ -56,6 +56,7 @@ enum Trig {
     NameGreeting,
     NameTitle,
     NameSelf,
+    NameClass,
     AddressStrong,
     AddressWeak,
     Colon,
@@ -183,6 +184,8 @@ const TRIGGERS: &[(&str, Trig)] = &[
     ("くん", Trig::NameSuffix),
     ("君", Trig::NameSuffix),
     ("です", Trig::NameSelf),
+    // A school class (3年1組) before a pupil's name.
+    ("組", Trig::NameClass),
     // A department ending; the signature rule wants a space right after it (税務課 森田).
     // The space is checked by the rule: the anchor finder takes no ASCII after kanji.
     ("課", Trig::NameSelf),
@@ -683,6 +686,7 @@ impl Engine {
                 Trig::NameGreeting => names::name_after_greeting(t, he, out),
                 Trig::NameTitle => names::name_before_title(t, hs, he, out),
                 Trig::NameSelf => names::name_self(t, hs, he, out),
+                Trig::NameClass => names::name_after_class(t, hs, he, out),
                 Trig::AddressStrong => {
                     // Wide enough on the right for a building and room after the lot number.
                     addr_windows.push((floor_b(t, hs.saturating_sub(60)), ceil_b(t, he + 72)))
@@ -1490,6 +1494,28 @@ mod tests {
         // A placeholder after a password label is what masking left (found by scan_props).
         assert!(none_of("pw= [APIキー_1] ", "password"));
         assert!(has("pw= Zq8_[x]7Lm ", "password", "Zq8_[x]7Lm"));
+        // A pupil after a school class, closed by a family member or honorific.
+        for (t, v) in [
+            (
+                "いつもお世話になっております。3年1組真栄田 隆の母です。",
+                "真栄田 隆",
+            ),
+            ("6年2組石井みゆきの母です", "石井みゆき"),
+            ("4年3組坂本\u{3000}浩二の父です", "坂本\u{3000}浩二"),
+            ("1年A組の山田さん", "山田"),
+            ("二年三組小野ハナの保護者", "小野ハナ"),
+        ] {
+            assert!(has(t, "person_name_jp", v), "{t}");
+        }
+        for t in [
+            "3年1組全員の保護者へ",
+            "3年1組の学級通信",
+            "労働組合の母体",
+            "番組の母",
+            "3年1組担任の先生へ",
+        ] {
+            assert!(none_of(t, "person_name_jp"), "{t}");
+        }
         // 登録番号 governs the first number after it, not the next one (found by scan_props:
         // masking the first moved the second out of the context window).
         assert!(has(

@@ -1469,6 +1469,105 @@ pub(crate) fn name_after_label(t: &str, he: usize, out: &mut Vec<Raw>) {
     }
 }
 
+/// What closes a pupil's name after a school class: a family member (the usual writer of
+/// such a note) or an honorific.
+const PUPIL_CLOSERS: &[&str] = &[
+    "の母",
+    "の父",
+    "の保護者",
+    "の祖母",
+    "の祖父",
+    "の兄",
+    "の姉",
+    "さん",
+    "くん",
+    "ちゃん",
+    "君",
+];
+
+/// A pupil's name after a school class: 3年1組真栄田 隆の母です, 1年A組の山田さん. The class
+/// (N年 + one or two digits, letters or kanji numerals + 組) shows a person follows; a closer
+/// from [`PUPIL_CLOSERS`] must end the name, so 3年1組の学級通信 is no name.
+pub(crate) fn name_after_class(t: &str, hs: usize, he: usize, out: &mut Vec<Raw>) {
+    const NUMERALS: &str = "一二三四五六七八九十";
+    let class = t[..hs]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || NUMERALS.contains(*c))
+        .map(char::len_utf8)
+        .sum::<usize>();
+    let Some(grade) = t[..hs - class].strip_suffix('年') else {
+        return;
+    };
+    if !(1..=6).contains(&class)
+        || !grade
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit() || NUMERALS.contains(c))
+    {
+        return;
+    }
+    let mut p = he;
+    if let Some(r) = t[p..].strip_prefix(['の', ' ']) {
+        p = t.len() - r.len();
+    }
+    // The closer, a few characters on; the name is what lies before it.
+    let rest = &t[p..];
+    let Some(len) = rest
+        .char_indices()
+        .take(12)
+        .find(|(i, _)| PUPIL_CLOSERS.iter().any(|c| rest[*i..].starts_with(c)))
+        .map(|(i, _)| i)
+    else {
+        return;
+    };
+    // Groups and roles of a class are not pupils: 3年1組全員の保護者, 3年1組担任の父.
+    const GROUPS: &[&str] = &[
+        "全員",
+        "児童",
+        "生徒",
+        "一同",
+        "有志",
+        "男子",
+        "女子",
+        "代表",
+        "担任",
+        "皆",
+        "各位",
+        "保護者",
+        "学級",
+        "クラス",
+    ];
+    let name = &t[p..p + len];
+    if GROUPS.iter().any(|g| name.starts_with(g)) {
+        return;
+    }
+    if pupil_name_shape(name) {
+        if let Some((a, b)) = clean_name(&t[p..p + len]) {
+            out.push(Raw {
+                kind: Kind::PersonName,
+                start: p + a,
+                end: p + b,
+            });
+        }
+    }
+}
+
+/// A kanji surname (1–4), then optionally a space, then a kanji (1–3), hiragana (2–4) or
+/// katakana (2–5) given name; or 2–6 kanji alone.
+fn pupil_name_shape(name: &str) -> bool {
+    let han = name.chars().take_while(|&c| is_han(c) && c != '〇').count();
+    let rest: Vec<char> = name.chars().skip(han).collect();
+    let rest = rest.strip_prefix(&[' ']).unwrap_or(&rest);
+    match rest {
+        [] => (2..=6).contains(&han),
+        r if !(1..=4).contains(&han) => r.is_empty(),
+        r if r.iter().all(|&c| is_han(c) && c != '〇') => r.len() <= 3,
+        r if r.iter().all(|&c| is_hira(c)) => (2..=4).contains(&r.len()),
+        r => r.iter().all(|&c| is_kata(c)) && (2..=5).contains(&r.len()),
+    }
+}
+
 /// Further names of a list after a labelled one: 出席者：谷委員長、漆原副委員長、我那覇 正男委員
 /// or 作業員：千葉 ゆうと、西園寺 ひろみ. Each item is a name (kanji, optional space, kanji or
 /// kana) with an optional title, a short parenthetical, then 、 or the line end.
