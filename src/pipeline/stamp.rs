@@ -39,6 +39,10 @@ use crate::scan::{Action, Direction, Finding, MaskMap, Policy};
 /// Most output text kept for the audit log per answer.
 pub const MAX_CAPTURED_OUTPUT: usize = 1024 * 1024;
 
+/// Most bytes of tool-call arguments and refusal one stream choice may hold back to scan
+/// whole; past it the stream ends with an error rather than relay what was not scanned.
+pub const MAX_HELD_WHOLE_BYTES: usize = 1024 * 1024;
+
 /// The notice to put in this answer's text, if any.
 #[derive(Debug, Clone)]
 pub struct Notice {
@@ -762,8 +766,8 @@ impl StreamStamper {
     }
 
     /// Takes tool-call argument and refusal fragments out of a chat delta and holds them;
-    /// returns whether the delta changed.
-    fn hold_back(&mut self, i: usize, delta: &mut Map<String, Value>) -> bool {
+    /// returns whether the delta changed, or `Err` past [`MAX_HELD_WHOLE_BYTES`].
+    fn hold_back(&mut self, i: usize, delta: &mut Map<String, Value>) -> Result<bool, Oversized> {
         let mut pieces: Vec<(Held, &mut String)> = Vec::new();
         for (key, value) in delta.iter_mut() {
             match (key.as_str(), value) {
@@ -797,7 +801,24 @@ impl StreamStamper {
             piece.clear();
             changed = true;
         }
-        changed
+        let held: usize = self.choices[i].held.iter().map(|(_, h)| h.len()).sum();
+        if held > MAX_HELD_WHOLE_BYTES {
+            return Err(Oversized);
+        }
+        Ok(changed)
+    }
+
+    /// Ends a stream whose held-back output grew past [`MAX_HELD_WHOLE_BYTES`]: it cannot
+    /// be scanned whole, so none of it is relayed.
+    fn cut_off(&mut self) -> Vec<SseEvent> {
+        self.blocked = true;
+        self.done = true;
+        self.choices.iter_mut().for_each(|c| c.held.clear());
+        vec![SseEvent::data(
+            crate::error::GatewayError::UpstreamProtocol
+                .to_json()
+                .to_string(),
+        )]
     }
 
     /// Scans what choice `i` held back (arguments as JSON, so they stay valid), restores
@@ -920,7 +941,10 @@ impl StreamStamper {
                 is_chat,
                 choice.get_mut("delta").and_then(Value::as_object_mut),
             ) {
-                changed |= self.hold_back(i, d);
+                match self.hold_back(i, d) {
+                    Ok(c) => changed |= c,
+                    Err(Oversized) => return self.cut_off(),
+                }
             }
             let finish = choice
                 .get("finish_reason")
@@ -1560,6 +1584,10 @@ fn numbered(kind: &str, mut fields: Map<String, Value>, seq: u64) -> SseEvent {
 #[derive(Debug)]
 struct Blocked;
 
+/// Held-back output past [`MAX_HELD_WHOLE_BYTES`]: the stream ends.
+#[derive(Debug)]
+struct Oversized;
+
 /// What a Responses stream withheld: a text part (by index), or something released
 /// whole (a function call's arguments, a refusal).
 #[derive(Debug)]
@@ -1804,6 +1832,29 @@ mod tests {
         assert_eq!(out[3]["refusal"], deltas);
         assert_eq!(out[4]["part"]["refusal"], deltas);
         assert_eq!(out[5]["item"]["content"][0]["refusal"], deltas);
+    }
+
+    #[test]
+    fn arguments_too_large_to_hold_end_the_stream_unrelayed() {
+        let mut s = StreamStamper::new(
+            Operation::ChatCompletions,
+            None,
+            false,
+            filter("name = \"t\"\n[groups]\npii = \"mask\"\n"),
+        );
+        let piece = "x".repeat(64 * 1024);
+        let mut out = Vec::new();
+        for _ in 0..(MAX_HELD_WHOLE_BYTES / piece.len() + 2) {
+            let delta = json!({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]});
+            out.extend(s.on_event(SseEvent::data(
+                json!({"id": "x", "choices": [{"index": 0, "delta": delta, "finish_reason": null}]})
+                    .to_string(),
+            )));
+        }
+        assert!(s.ended());
+        assert!(out.iter().all(|e| !e.data.contains("xxxx")));
+        let last: Value = serde_json::from_str(&out.last().unwrap().data).unwrap();
+        assert_eq!(last["error"]["code"], "upstream_protocol");
     }
 
     #[test]
