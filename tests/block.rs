@@ -194,15 +194,7 @@ async fn prompt_injection_is_forwarded_with_a_warning_header() {
 #[tokio::test]
 async fn secrets_in_the_output_are_masked_before_the_client_sees_them() {
     let (gw, _up) = start().await;
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(ALICE)
-        .json(&chat_body("gpt-4o-mini", "leak-key", false))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.text().await.unwrap();
+    let body = answer(&gw, ALICE, "leak-key").await;
     assert!(!body.contains(upstream::LEAKED_KEY), "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     let content = without_notice(v["choices"][0]["message"]["content"].as_str().unwrap());
@@ -210,6 +202,31 @@ async fn secrets_in_the_output_are_masked_before_the_client_sees_them() {
         content.starts_with("APIキーは [") && content.ends_with("] です"),
         "{content}"
     );
+}
+
+/// Alice's chat request with `body` sent as it is (bytes the client chose).
+async fn post_raw(gw: &Gateway, body: String) -> reqwest::Response {
+    client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(ALICE)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The body of `key`'s non-streamed chat answer to `prompt` (asserting 200).
+async fn answer(gw: &Gateway, key: &str, prompt: &str) -> String {
+    let resp = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(key)
+        .json(&chat_body("gpt-4o-mini", prompt, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.text().await.unwrap()
 }
 
 /// A gateway whose key `mk-test-outblock` masks personal data in requests and blocks it
@@ -229,15 +246,7 @@ async fn output_the_policy_blocks_is_withheld_with_content_filter() {
     let (gw, _up, _policies) = outblock_gateway().await;
     // In the text, and in a tool call's arguments (which must never reach the caller's tools).
     for prompt in ["leak-mynumber", "tool-leak"] {
-        let resp = client()
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth("mk-test-outblock")
-            .json(&chat_body("gpt-4o-mini", prompt, false))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        let body = resp.text().await.unwrap();
+        let body = answer(&gw, "mk-test-outblock", prompt).await;
         assert!(!body.contains("123456789018"), "{body}");
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["choices"][0]["finish_reason"], "content_filter");
@@ -255,14 +264,7 @@ async fn a_clean_request_goes_upstream_byte_for_byte() {
     let (gw, up) = start().await;
     // Escapes, key order, spacing and fields mamori does not know must all survive.
     let body = "{ \"messages\" : [ {\"role\":\"user\",\"content\":\"\\u4f1a\\u8b70\\u306e\\u8981\\u70b9\\n\\\"A\\\"\"} ],\n  \"model\":\"gpt-4o-mini\", \"x_vendor\": {\"k\": [1, 2.50, null]}, \"temperature\" : 0.2 }";
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(ALICE)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_raw(&gw, body.to_string()).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(&up.last().body[..], body.as_bytes());
 }
@@ -281,14 +283,7 @@ async fn a_duplicated_key_cannot_hide_a_value_from_the_scan() {
         ),
     ] {
         let before = up.requests().len();
-        let resp = client()
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(ALICE)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let resp = post_raw(&gw, body.clone()).await;
         assert_eq!(resp.status(), 400, "{body}");
         let v: Value = resp.json().await.unwrap();
         assert_eq!(v["error"]["code"], "sensitive_data_detected", "{body}");
@@ -369,14 +364,7 @@ async fn a_body_too_deep_to_scan_is_refused_not_forwarded() {
         "]".repeat(300)
     );
     let before = up.requests().len();
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(ALICE)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_raw(&gw, body.to_string()).await;
     assert_eq!(resp.status(), 400);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["type"], "invalid_request_error", "{v}");
@@ -393,15 +381,7 @@ async fn a_body_too_deep_to_scan_is_refused_not_forwarded() {
 #[tokio::test]
 async fn tool_call_arguments_in_answers_are_scanned_and_stay_valid_json() {
     let (gw, _up) = start().await;
-    let resp = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(ALICE)
-        .json(&chat_body("gpt-4o-mini", "tool-leak", false))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.text().await.unwrap();
+    let body = answer(&gw, ALICE, "tool-leak").await;
     assert!(!body.contains("123456789018"), "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     let call = &v["choices"][0]["message"]["tool_calls"][0];

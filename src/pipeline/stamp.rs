@@ -247,6 +247,25 @@ impl OutputFilter {
         }
     }
 
+    /// [`Self::scan`] on a piece released whole: tool-call arguments (`json`) string by
+    /// string, so they stay valid JSON; other text (a refusal) as it is.
+    fn scan_whole(&mut self, text: &mut String, json: bool) -> bool {
+        if json {
+            edit_strings(text, &mut |s| self.scan(s))
+        } else {
+            self.scan(text)
+        }
+    }
+
+    /// [`Self::restore`] on a piece released whole, like [`Self::scan_whole`].
+    fn restore_whole(&self, text: &mut String, json: bool) -> bool {
+        if json {
+            edit_strings(text, &mut |s| self.restore(s))
+        } else {
+            self.restore(text)
+        }
+    }
+
     /// The message that replaces an answer withheld by the policy.
     pub(super) fn block_message(&self) -> String {
         let types = self.tally.types_with(Action::Block).join(", ");
@@ -379,7 +398,7 @@ fn stamp_tree(
         facts.capture(text);
     });
     for_each_tool_arguments(op, &mut v, &mut |args| {
-        changed |= edit_strings(args, &mut |s| filter.scan(s));
+        changed |= filter.scan_whole(args, true);
         facts.capture(args);
     });
     if filter.blocked() {
@@ -394,7 +413,7 @@ fn stamp_tree(
         }
     });
     for_each_tool_arguments(op, &mut v, &mut |args| {
-        changed |= edit_strings(args, &mut |s| filter.restore(s));
+        changed |= filter.restore_whole(args, true);
     });
     if op == Operation::Responses {
         if let Some(Value::String(t)) = v.get_mut("output_text") {
@@ -801,8 +820,15 @@ impl StreamStamper {
             piece.clear();
             changed = true;
         }
-        let held: usize = self.choices[i].held.iter().map(|(_, h)| h.len()).sum();
-        if held > MAX_HELD_WHOLE_BYTES {
+        // Only a delta that added something can cross the cap.
+        if changed
+            && self.choices[i]
+                .held
+                .iter()
+                .map(|(_, h)| h.len())
+                .sum::<usize>()
+                > MAX_HELD_WHOLE_BYTES
+        {
             return Err(Oversized);
         }
         Ok(changed)
@@ -826,11 +852,7 @@ impl StreamStamper {
     fn release_held(&mut self, i: usize, idx: u64, out: &mut Vec<SseEvent>) -> Result<(), Blocked> {
         let mut held = std::mem::take(&mut self.choices[i].held);
         for (kind, text) in &mut held {
-            if *kind == Held::Refusal {
-                self.filter.scan(text);
-            } else {
-                edit_strings(text, &mut |s| self.filter.scan(s));
-            }
+            self.filter.scan_whole(text, *kind != Held::Refusal);
             self.facts.capture(text);
         }
         if self.filter.blocked() {
@@ -840,19 +862,13 @@ impl StreamStamper {
             let Some(mut chunk) = self.template.clone() else {
                 continue;
             };
+            self.filter.restore_whole(&mut text, kind != Held::Refusal);
             let delta = match kind {
                 Held::Tool(t) => {
-                    edit_strings(&mut text, &mut |s| self.filter.restore(s));
                     json!({"tool_calls": [{"index": t, "function": {"arguments": text}}]})
                 }
-                Held::Function => {
-                    edit_strings(&mut text, &mut |s| self.filter.restore(s));
-                    json!({"function_call": {"arguments": text}})
-                }
-                Held::Refusal => {
-                    self.filter.restore(&mut text);
-                    json!({"refusal": text})
-                }
+                Held::Function => json!({"function_call": {"arguments": text}}),
+                Held::Refusal => json!({"refusal": text}),
             };
             chunk.insert(
                 "choices".into(),
@@ -1228,7 +1244,7 @@ impl StreamStamper {
                     .get("refusal")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                let text = self.release_whole(format!("{id}/{ci}"), upstream, false)?;
+                let text = self.release_whole(refusal_key(&id, ci as u64), upstream, false)?;
                 part["refusal"] = json!(text);
                 continue;
             }
@@ -1313,7 +1329,7 @@ impl StreamStamper {
                         obj.get("part").and_then(|p| p.get("refusal"))
                     {
                         let (item, ci) = key;
-                        let text = self.release_whole(format!("{item}/{ci}"), r, false)?;
+                        let text = self.release_whole(refusal_key(&item, ci), r, false)?;
                         if let Some(p) = obj.get_mut("part") {
                             p["refusal"] = json!(text);
                         }
@@ -1330,33 +1346,17 @@ impl StreamStamper {
                         }
                     }
                 }
-                "response.function_call_arguments.done" => {
-                    let id = obj
-                        .get("item_id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let upstream = obj
-                        .get("arguments")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let args = self.release_whole(id.to_owned(), upstream, true)?;
-                    let mut m = Map::new();
-                    m.insert("item_id".into(), json!(id));
-                    if let Some(oi) = obj.get("output_index") {
-                        m.insert("output_index".into(), oi.clone());
-                    }
-                    m.insert("delta".into(), json!(args));
-                    out.push(self.synth("response.function_call_arguments.delta", m, seq));
-                    obj.insert("arguments".into(), json!(args));
-                    changed = true;
-                }
-                "response.refusal.done" => {
+                "response.function_call_arguments.done" | "response.refusal.done" => {
+                    let call = kind == "response.function_call_arguments.done";
+                    let (field, delta_kind) = if call {
+                        ("arguments", "response.function_call_arguments.delta")
+                    } else {
+                        ("refusal", "response.refusal.delta")
+                    };
                     let (item, ci) = part_key(&obj);
-                    let upstream = obj
-                        .get("refusal")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let text = self.release_whole(format!("{item}/{ci}"), upstream, false)?;
+                    let key = if call { item } else { refusal_key(&item, ci) };
+                    let upstream = obj.get(field).and_then(Value::as_str).unwrap_or_default();
+                    let text = self.release_whole(key, upstream, call)?;
                     let mut m = Map::new();
                     for k in ["item_id", "output_index", "content_index"] {
                         if let Some(v) = obj.get(k) {
@@ -1364,8 +1364,8 @@ impl StreamStamper {
                         }
                     }
                     m.insert("delta".into(), json!(text));
-                    out.push(self.synth("response.refusal.delta", m, seq));
-                    obj.insert("refusal".into(), json!(text));
+                    out.push(self.synth(delta_kind, m, seq));
+                    obj.insert(field.into(), json!(text));
                     changed = true;
                 }
                 "response.output_item.done" => {
@@ -1456,20 +1456,12 @@ impl StreamStamper {
             return Ok(a.clone());
         }
         let mut text = upstream.to_owned();
-        if json {
-            edit_strings(&mut text, &mut |s| self.filter.scan(s));
-        } else {
-            self.filter.scan(&mut text);
-        }
+        self.filter.scan_whole(&mut text, json);
         self.facts.capture(&text);
         if self.filter.blocked() {
             return Err(Withheld::Whole);
         }
-        if json {
-            edit_strings(&mut text, &mut |s| self.filter.restore(s));
-        } else {
-            self.filter.restore(&mut text);
-        }
+        self.filter.restore_whole(&mut text, json);
         self.whole.push((key, text.clone()));
         Ok(text)
     }
@@ -1594,6 +1586,11 @@ struct Oversized;
 enum Withheld {
     Part(usize),
     Whole,
+}
+
+/// The key a Responses refusal part is released under in [`StreamStamper::release_whole`].
+fn refusal_key(item_id: &str, content_index: u64) -> String {
+    format!("{item_id}/{content_index}")
 }
 
 fn part_key(obj: &Map<String, Value>) -> (String, u64) {
